@@ -1,0 +1,35 @@
+/**
+ * Names of the environment variables that carry configuration from CDK (or local mode) into the
+ * Lambdas. Imported by `lib/` and `local/` when they set a variable and by `lambdas/` when they
+ * read one, so a rename cannot leave the two sides disagreeing.
+ */
+export const ENV = {
+  usersTable: "USERS_TABLE",
+  contactsTable: "CONTACTS_TABLE",
+  ledgerTable: "LEDGER_TABLE",
+  apiKeysTable: "API_KEYS_TABLE",
+  eventsQueueUrl: "EVENTS_QUEUE_URL",
+  scoringQueueUrl: "SCORING_QUEUE_URL",
+  warningsQueueUrl: "WARNINGS_QUEUE_URL",
+  retentionTopicArn: "RETENTION_TOPIC_ARN",
+  marketingTopicArn: "MARKETING_TOPIC_ARN",
+  /** Parallel-scan segments per scoring run. */
+  scoringSegments: "SCORING_SEGMENTS",
+  /** Days without any event after which the seed rule marks a user at risk. */
+  inactivityDays: "INACTIVITY_DAYS",
+  /** Days an applied event's dedupe marker is kept; longer than any redelivery or replay window. */
+  dedupeTtlDays: "DEDUPE_TTL_DAYS",
+  /** Comma-separated channel preference order for retention messages, e.g. `email,push,sms`. */
+  channelPreference: "CHANNEL_PREFERENCE",
+  /** `aws` (SNS SMS, SES, SNS mobile push) or `outbox` (JSON lines file, local mode). */
+  channelProvider: "CHANNEL_PROVIDER",
+  outboxPath: "OUTBOX_PATH",
+  /** Verified SES identity retention e-mails are sent from. */
+  emailFrom: "EMAIL_FROM",
+  /** Emulator endpoints, set only in local mode; on AWS the SDK finds the regional endpoints. */
+  dynamodbEndpoint: "CHURNWATCH_DYNAMODB_ENDPOINT",
+  sqsEndpoint: "CHURNWATCH_SQS_ENDPOINT",
+  snsEndpoint: "CHURNWATCH_SNS_ENDPOINT",
+} as const;
+
+export type EnvName = (typeof ENV)[keyof typeof ENV];

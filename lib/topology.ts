@@ -1,0 +1,294 @@
+/**
+ * The one description of churnwatch's wiring. The CDK constructs build AWS resources from it and
+ * local mode builds emulator resources and pollers from it, so the two cannot drift apart
+ * (test/infra/topology-agreement.test.ts proves it on the synthesized template).
+ *
+ * Pure data: no CDK and no AWS SDK imports, so Lambdas, local mode and CDK can all read it.
+ */
+
+import { ENV, type EnvName } from "../lambdas/shared/env-names.js";
+
+export type FunctionName =
+  | "authorizer"
+  | "ingest"
+  | "contact"
+  | "users"
+  | "features"
+  | "scoreDispatch"
+  | "score"
+  | "plan"
+  | "sms"
+  | "email"
+  | "push";
+
+export type Channel = "sms" | "email" | "push";
+export const CHANNELS: readonly Channel[] = ["email", "push", "sms"];
+
+export type TableAccess = "read" | "readWrite";
+
+/** What a function may touch; CDK turns it into environment variables and IAM grants. */
+export interface FunctionAccess {
+  readonly tables?: Partial<Record<TableName, TableAccess>>;
+  readonly sendsTo?: readonly QueueName[];
+  readonly publishesTo?: readonly TopicName[];
+}
+
+export interface FunctionSpec {
+  /** Path of the handler module, relative to the repository root. */
+  readonly entry: string;
+  readonly access: FunctionAccess;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  /** Reserved concurrency: set on senders to protect SMS/e-mail provider quotas. */
+  readonly reservedConcurrency?: number;
+}
+
+export const functions: Readonly<Record<FunctionName, FunctionSpec>> = {
+  authorizer: {
+    entry: "lambdas/authorizer/handler.ts",
+    timeoutSeconds: 5,
+    memoryMb: 256,
+    access: { tables: { apiKeys: "read" } },
+  },
+  ingest: {
+    entry: "lambdas/ingest/handler.ts",
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    access: { sendsTo: ["events"] },
+  },
+  contact: {
+    entry: "lambdas/contact/handler.ts",
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    access: { tables: { contacts: "readWrite" } },
+  },
+  users: {
+    entry: "lambdas/users/handler.ts",
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    access: { tables: { users: "readWrite", contacts: "readWrite", ledger: "readWrite" } },
+  },
+  features: {
+    entry: "lambdas/features/handler.ts",
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    access: { tables: { users: "readWrite" } },
+  },
+  scoreDispatch: {
+    entry: "lambdas/score-dispatch/handler.ts",
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    access: { tables: { ledger: "readWrite" }, sendsTo: ["scoring"] },
+  },
+  score: {
+    entry: "lambdas/score/handler.ts",
+    timeoutSeconds: 300,
+    memoryMb: 1024,
+    access: { tables: { users: "readWrite", ledger: "readWrite" }, sendsTo: ["warnings"] },
+  },
+  plan: {
+    entry: "lambdas/plan/handler.ts",
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    access: { tables: { contacts: "read", ledger: "readWrite" }, publishesTo: ["retention"] },
+  },
+  sms: {
+    entry: "lambdas/sms/handler.ts",
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    reservedConcurrency: 5,
+    access: { tables: { contacts: "read", ledger: "readWrite" } },
+  },
+  email: {
+    entry: "lambdas/email/handler.ts",
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    reservedConcurrency: 5,
+    access: { tables: { contacts: "read", ledger: "readWrite" } },
+  },
+  push: {
+    entry: "lambdas/push/handler.ts",
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    reservedConcurrency: 5,
+    access: { tables: { contacts: "read", ledger: "readWrite" } },
+  },
+};
+
+export type QueueName = "events" | "scoring" | "warnings" | "sms" | "email" | "push";
+
+export interface QueueSpec {
+  /** The function an event-source mapping delivers this queue's batches to. */
+  readonly consumer: FunctionName;
+  readonly batchSize: number;
+  /** How long a mapping waits to fill a batch (0 = deliver as soon as anything is there). */
+  readonly maxBatchingWindowSeconds: number;
+  /** Deliveries before a message moves to the queue's DLQ. */
+  readonly maxReceiveCount: number;
+  /** Multiple of the consumer's timeout; AWS asks for at least 6 with event-source mappings. */
+  readonly visibilityTimeoutFactor: number;
+  readonly retentionDays: number;
+}
+
+export const queues: Readonly<Record<QueueName, QueueSpec>> = {
+  events: {
+    consumer: "features",
+    batchSize: 100,
+    maxBatchingWindowSeconds: 1,
+    maxReceiveCount: 5,
+    visibilityTimeoutFactor: 6,
+    retentionDays: 14,
+  },
+  scoring: {
+    consumer: "score",
+    batchSize: 1,
+    maxBatchingWindowSeconds: 0,
+    maxReceiveCount: 5,
+    visibilityTimeoutFactor: 6,
+    retentionDays: 4,
+  },
+  warnings: {
+    consumer: "plan",
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxReceiveCount: 5,
+    visibilityTimeoutFactor: 6,
+    retentionDays: 4,
+  },
+  sms: {
+    consumer: "sms",
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxReceiveCount: 5,
+    visibilityTimeoutFactor: 6,
+    retentionDays: 4,
+  },
+  email: {
+    consumer: "email",
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxReceiveCount: 5,
+    visibilityTimeoutFactor: 6,
+    retentionDays: 4,
+  },
+  push: {
+    consumer: "push",
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxReceiveCount: 5,
+    visibilityTimeoutFactor: 6,
+    retentionDays: 4,
+  },
+};
+
+/** DLQs keep failed messages the longest SQS allows, so an operator has time to look. */
+export const DLQ_RETENTION_DAYS = 14;
+
+export function visibilityTimeoutSeconds(queue: QueueName): number {
+  const spec = queues[queue];
+  return functions[spec.consumer].timeoutSeconds * spec.visibilityTimeoutFactor;
+}
+
+export type TopicName = "retention" | "marketing" | "ops";
+
+export interface SubscriptionSpec {
+  readonly queue: QueueName;
+  /** SNS filter policy on message attributes. */
+  readonly filterPolicy: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface TopicSpec {
+  readonly subscriptions: readonly SubscriptionSpec[];
+  /** Whether local mode creates it (the ops topic only carries CloudWatch alarms). */
+  readonly local: boolean;
+}
+
+export const CHANNEL_ATTRIBUTE = "channel";
+
+export const topics: Readonly<Record<TopicName, TopicSpec>> = {
+  retention: {
+    local: true,
+    subscriptions: [
+      { queue: "sms", filterPolicy: { [CHANNEL_ATTRIBUTE]: ["sms"] } },
+      { queue: "email", filterPolicy: { [CHANNEL_ATTRIBUTE]: ["email"] } },
+      { queue: "push", filterPolicy: { [CHANNEL_ATTRIBUTE]: ["push"] } },
+    ],
+  },
+  marketing: { local: true, subscriptions: [] },
+  ops: { local: false, subscriptions: [] },
+};
+
+export type TableName = "users" | "contacts" | "ledger" | "apiKeys";
+
+export interface TableSpec {
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  /** Attribute holding an epoch-seconds expiry, where items expire. */
+  readonly ttlAttribute?: string;
+  /** Holds personal data: encrypted with a customer-managed key on AWS. */
+  readonly personalData: boolean;
+}
+
+export const tables: Readonly<Record<TableName, TableSpec>> = {
+  users: { partitionKey: "pk", sortKey: "sk", ttlAttribute: "expiresAt", personalData: false },
+  contacts: { partitionKey: "pk", personalData: true },
+  ledger: { partitionKey: "pk", sortKey: "sk", ttlAttribute: "expiresAt", personalData: false },
+  apiKeys: { partitionKey: "keyHash", personalData: false },
+};
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+
+export interface RouteSpec {
+  readonly method: HttpMethod;
+  /** API Gateway resource path, with `{param}` placeholders. */
+  readonly path: string;
+  readonly handler: FunctionName;
+}
+
+export const API_KEY_HEADER = "x-api-key";
+/** Largest request body the API accepts, in bytes (the batch contract says 1 MB). */
+export const MAX_BODY_BYTES = 1_048_576;
+
+export const routes: readonly RouteSpec[] = [
+  { method: "POST", path: "/v1/events", handler: "ingest" },
+  { method: "PUT", path: "/v1/users/{userId}/contact", handler: "contact" },
+  { method: "GET", path: "/v1/users/{userId}", handler: "users" },
+  { method: "DELETE", path: "/v1/users/{userId}", handler: "users" },
+];
+
+export interface ScheduleSpec {
+  readonly target: FunctionName;
+  /** EventBridge schedule expression; local mode understands `rate(...)` and daily `cron(m h * * ? *)`. */
+  readonly expression: string;
+  /** The job name that, with the schedule's time, makes a run's idempotency key. */
+  readonly job: string;
+}
+
+export const schedules: Readonly<Record<"scoring", ScheduleSpec>> = {
+  scoring: { target: "scoreDispatch", expression: "cron(0 2 * * ? *)", job: "scoring" },
+};
+
+/** Names local mode gives its emulator resources (AWS names are generated by CloudFormation). */
+export function localResourceName(kind: "table" | "queue" | "dlq" | "topic", name: string): string {
+  const suffix = kind === "dlq" ? "-dlq" : "";
+  return `churnwatch-${name}${suffix}`;
+}
+
+/** The environment variable through which a function learns each resource's physical name. */
+export const tableEnv: Readonly<Record<TableName, EnvName>> = {
+  users: ENV.usersTable,
+  contacts: ENV.contactsTable,
+  ledger: ENV.ledgerTable,
+  apiKeys: ENV.apiKeysTable,
+};
+
+export const queueUrlEnv: Readonly<Partial<Record<QueueName, EnvName>>> = {
+  events: ENV.eventsQueueUrl,
+  scoring: ENV.scoringQueueUrl,
+  warnings: ENV.warningsQueueUrl,
+};
+
+export const topicArnEnv: Readonly<Partial<Record<TopicName, EnvName>>> = {
+  retention: ENV.retentionTopicArn,
+  marketing: ENV.marketingTopicArn,
+};
