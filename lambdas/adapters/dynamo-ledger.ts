@@ -1,0 +1,169 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { Channel } from "../../lib/topology.js";
+import type { RetentionMessage, Warning } from "../domain/retention.js";
+import { userPartitionKey } from "../domain/user-key.js";
+import type {
+  ActionLedger,
+  DeliveryLedger,
+  DeliveryOutcome,
+  RunLedger,
+  SegmentSummary,
+} from "../ports.js";
+
+const DAY_SECONDS = 86_400;
+/** Ledger entries outlive any redelivery by far; a year keeps win-back measurement possible. */
+const LEDGER_TTL_DAYS = 400;
+
+async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/**
+ * Ledger table. Per user (pk = the user's key): `ACTION#<warningId>` what planning decided,
+ * `DELIVERY#<dedupeKey>` each send attempt's claim and outcome. Per run (pk = `RUN#<runId>`):
+ * `RUN` the dispatch state, `SEGMENT#<n>` each segment's summary.
+ */
+export class DynamoLedger implements DeliveryLedger, ActionLedger, RunLedger {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  private expiry(): number {
+    return Math.floor(this.now().getTime() / 1000) + LEDGER_TTL_DAYS * DAY_SECONDS;
+  }
+
+  /**
+   * The claim is a lease: if the sender dies between claim and outcome, another delivery may
+   * take over once the lease (the invocation's remaining time) has run out.
+   */
+  async claim(message: RetentionMessage, leaseMs = 60_000): Promise<"claimed" | "duplicate"> {
+    const now = this.now();
+    const claimed = await conditionally(() =>
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: userPartitionKey(message.appId, message.userId),
+            sk: `DELIVERY#${message.dedupeKey}`,
+            status: "sending",
+            channel: message.channel,
+            warningId: message.warningId,
+            claimedAt: now.toISOString(),
+            leaseUntil: now.getTime() + leaseMs,
+            expiresAt: this.expiry(),
+          },
+          ConditionExpression:
+            "attribute_not_exists(pk) OR #status = :failed OR (#status = :sending AND leaseUntil < :now)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":failed": "failed",
+            ":sending": "sending",
+            ":now": now.getTime(),
+          },
+        }),
+      ),
+    );
+    return claimed ? "claimed" : "duplicate";
+  }
+
+  async record(message: RetentionMessage, outcome: DeliveryOutcome): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: {
+          pk: userPartitionKey(message.appId, message.userId),
+          sk: `DELIVERY#${message.dedupeKey}`,
+        },
+        UpdateExpression:
+          "SET #status = :status, completedAt = :at, providerMessageId = :id, reason = :reason, channel = :channel, warningId = :warning, expiresAt = :expires",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":status": outcome.status,
+          ":at": this.now().toISOString(),
+          ":id": outcome.status === "sent" ? outcome.providerMessageId : null,
+          ":reason": outcome.status === "sent" ? null : outcome.reason,
+          ":channel": message.channel,
+          ":warning": message.warningId,
+          ":expires": this.expiry(),
+        },
+      }),
+    );
+  }
+
+  async recordPlanned(warning: Warning, channel: Channel | null, reason: string): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: userPartitionKey(warning.appId, warning.userId),
+          sk: `ACTION#${warning.warningId}`,
+          runId: warning.runId,
+          level: warning.level,
+          channel,
+          reason,
+          plannedAt: this.now().toISOString(),
+          expiresAt: this.expiry(),
+        },
+      }),
+    );
+  }
+
+  async beginRun(runId: string, asOf: string, segments: number) {
+    const started = await conditionally(() =>
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: `RUN#${runId}`,
+            sk: "RUN",
+            status: "dispatching",
+            asOf,
+            segments,
+            startedAt: this.now().toISOString(),
+            expiresAt: this.expiry(),
+          },
+          ConditionExpression: "attribute_not_exists(pk) OR #status = :dispatching",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":dispatching": "dispatching" },
+        }),
+      ),
+    );
+    return started ? ("started" as const) : ("already-dispatched" as const);
+  }
+
+  async markDispatched(runId: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `RUN#${runId}`, sk: "RUN" },
+        UpdateExpression: "SET #status = :dispatched, dispatchedAt = :at",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":dispatched": "dispatched", ":at": this.now().toISOString() },
+      }),
+    );
+  }
+
+  async recordSegment(runId: string, segment: number, summary: SegmentSummary): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: `RUN#${runId}`,
+          sk: `SEGMENT#${segment}`,
+          ...summary,
+          completedAt: this.now().toISOString(),
+          expiresAt: this.expiry(),
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Contact details and per-channel consent. Kept apart from behaviour data (own table, encrypted
+ * with a customer-managed key on AWS) because it is the only personal data churnwatch holds.
+ */
+import { z } from "zod";
+import { CHANNELS, type Channel } from "../../lib/topology.js";
+
+function isIanaTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const consentSchema = z.object({
+  granted: z.boolean(),
+  /** When the user gave or withdrew consent; defaults to the time of the request. */
+  at: z.iso.datetime({ offset: true }).optional(),
+  source: z.string().min(1).max(64).optional(),
+});
+
+export const contactRequestSchema = z
+  .object({
+    locale: z.enum(["en", "zh-CN"]).optional(),
+    timezone: z
+      .string()
+      .refine(isIanaTimeZone, "must be an IANA time zone such as Asia/Shanghai")
+      .optional(),
+    firstName: z.string().min(1).max(64).optional(),
+    channels: z
+      .object({
+        email: z.object({ address: z.email(), consent: consentSchema }).optional(),
+        sms: z
+          .object({
+            phone: z
+              .string()
+              .regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 number such as +8613800138000"),
+            consent: consentSchema,
+          })
+          .optional(),
+        push: z
+          .object({
+            token: z.string().min(1).max(4096),
+            platform: z.enum(["ios", "android", "web"]),
+            /** SNS platform endpoint for this device, where the app registered one. */
+            endpointArn: z.string().startsWith("arn:").optional(),
+            consent: consentSchema,
+          })
+          .optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type ContactRequest = z.infer<typeof contactRequestSchema>;
+
+export interface Consent {
+  readonly granted: boolean;
+  readonly at: string;
+  readonly source: string;
+}
+
+export interface ContactRecord {
+  readonly appId: string;
+  readonly userId: string;
+  readonly locale: "en" | "zh-CN";
+  readonly timezone?: string;
+  readonly firstName?: string;
+  readonly email?: { readonly address: string; readonly consent: Consent };
+  readonly sms?: { readonly phone: string; readonly consent: Consent };
+  readonly push?: {
+    readonly token: string;
+    readonly platform: "ios" | "android" | "web";
+    readonly endpointArn?: string;
+    readonly consent: Consent;
+  };
+  readonly updatedAt: string;
+}
+
+function consentOf(input: z.infer<typeof consentSchema>, now: string): Consent {
+  return { granted: input.granted, at: input.at ?? now, source: input.source ?? "api" };
+}
+
+/** A PUT replaces the contact record: a channel left out is a channel churnwatch may not use. */
+export function toContactRecord(
+  appId: string,
+  userId: string,
+  request: ContactRequest,
+  now: Date,
+): ContactRecord {
+  const at = now.toISOString();
+  const { email, sms, push } = request.channels;
+  return {
+    appId,
+    userId,
+    locale: request.locale ?? "en",
+    ...(request.timezone ? { timezone: request.timezone } : {}),
+    ...(request.firstName ? { firstName: request.firstName } : {}),
+    ...(email ? { email: { address: email.address, consent: consentOf(email.consent, at) } } : {}),
+    ...(sms ? { sms: { phone: sms.phone, consent: consentOf(sms.consent, at) } } : {}),
+    ...(push
+      ? {
+          push: {
+            token: push.token,
+            platform: push.platform,
+            ...(push.endpointArn ? { endpointArn: push.endpointArn } : {}),
+            consent: consentOf(push.consent, at),
+          },
+        }
+      : {}),
+    updatedAt: at,
+  };
+}
+
+export function hasConsent(contact: ContactRecord | undefined, channel: Channel): boolean {
+  return contact?.[channel]?.consent.granted === true;
+}
+
+/** The first channel in preference order that the user consented to. */
+export function chooseChannel(
+  contact: ContactRecord | undefined,
+  preference: readonly Channel[],
+): Channel | undefined {
+  return preference.find((channel) => hasConsent(contact, channel));
+}
+
+export function parseChannelPreference(raw: string): Channel[] {
+  const names = raw.split(",").map((name) => name.trim());
+  const unknown = names.filter((name) => !(CHANNELS as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new Error(`channel preference "${raw}" names unknown channels: ${unknown.join(", ")}`);
+  }
+  return names as Channel[];
+}
+
+/** What `GET /v1/users/{userId}` shows of contact data: consent, never the addresses. */
+export function consentSummary(contact: ContactRecord | undefined) {
+  return Object.fromEntries(
+    CHANNELS.map((channel) => [
+      channel,
+      contact?.[channel]
+        ? { reachable: true, consent: contact[channel].consent }
+        : { reachable: false, consent: null },
+    ]),
+  );
+}

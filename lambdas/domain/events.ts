@@ -1,0 +1,121 @@
+/**
+ * The behaviour-event contract of `POST /v1/events`. These zod schemas are the one source for
+ * validation and for the TypeScript types of events.
+ */
+import { z } from "zod";
+
+export const MAX_EVENTS_PER_BATCH = 500;
+/** Clock skew a client may have before an event counts as "from the future". */
+export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+
+const EMAIL_LIKE = /@/;
+/** E.164 numbers and mainland-China mobile numbers: phone numbers must never be user IDs. */
+const PHONE_LIKE = /^(\+\d{6,15}|1[3-9]\d{9})$/;
+
+export const userIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:-]+$/, "only letters, digits and . _ : - are allowed")
+  .refine((id) => !EMAIL_LIKE.test(id), "must be pseudonymous, not an e-mail address")
+  .refine((id) => !PHONE_LIKE.test(id), "must be pseudonymous, not a phone number");
+
+const idSchema = z.string().min(1).max(128);
+const amountSchema = z.number().finite().nonnegative();
+const currencySchema = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as CNY");
+
+const contextSchema = z.object({
+  platform: z.enum(["ios", "android", "web", "mini_program", "other"]).optional(),
+  deviceId: z.string().max(128).optional(),
+  region: z.string().max(64).optional(),
+  timezone: z.string().max(64).optional(),
+});
+
+const noProperties = z.object({}).optional();
+
+const propertiesByType = {
+  app_open: noProperties,
+  login: noProperties,
+  session: z.object({ durationSec: z.number().finite().nonnegative() }),
+  page_view: z.object({ page: z.string().max(512).optional() }).optional(),
+  page_load: z.object({
+    ms: z.number().finite().nonnegative(),
+    page: z.string().max(512).optional(),
+  }),
+  search: z.object({ query: z.string().max(512), resultCount: z.number().int().nonnegative() }),
+  product_view: z.object({ productId: idSchema.optional() }).optional(),
+  add_to_cart: z.object({ productId: idSchema.optional() }).optional(),
+  cart_abandon: noProperties,
+  checkout_start: noProperties,
+  purchase: z.object({
+    orderId: idSchema,
+    amount: amountSchema,
+    currency: currencySchema,
+    couponCode: z.string().max(64).optional(),
+  }),
+  refund: z.object({
+    orderId: idSchema,
+    amount: amountSchema,
+    currency: currencySchema.optional(),
+  }),
+  return: z.object({
+    orderId: idSchema,
+    amount: amountSchema,
+    currency: currencySchema.optional(),
+  }),
+  review: z.object({ rating: z.number().int().min(1).max(5) }),
+  complaint: noProperties,
+  support_contact: noProperties,
+  coupon_redeemed: noProperties,
+  follow: noProperties,
+  unfollow: noProperties,
+  device_change: noProperties,
+  region_change: noProperties,
+  push_opened: noProperties,
+  email_opened: noProperties,
+  sms_clicked: noProperties,
+  uninstall: noProperties,
+  push_token_invalid: noProperties,
+} as const;
+
+export type EventType = keyof typeof propertiesByType;
+export const EVENT_TYPES = Object.keys(propertiesByType) as EventType[];
+
+function eventVariant<T extends EventType>(type: T) {
+  return z.object({
+    eventId: idSchema,
+    userId: userIdSchema,
+    type: z.literal(type),
+    occurredAt: z.iso.datetime({ offset: true }),
+    properties: propertiesByType[type],
+    context: contextSchema.optional(),
+  });
+}
+
+export const behaviourEventSchema = z.discriminatedUnion(
+  "type",
+  EVENT_TYPES.map((type) => eventVariant(type)) as unknown as [
+    ReturnType<typeof eventVariant<EventType>>,
+    ...ReturnType<typeof eventVariant<EventType>>[],
+  ],
+);
+
+export type BehaviourEvent = z.infer<typeof behaviourEventSchema>;
+
+/** Only the envelope: each event is validated on its own so one bad event cannot sink a batch. */
+export const eventBatchSchema = z.object({
+  events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_BATCH),
+});
+
+/** What the events queue carries: one accepted event and the app it belongs to. */
+export interface TrackedEvent {
+  readonly appId: string;
+  readonly receivedAt: string;
+  readonly event: BehaviourEvent;
+}
+
+export const trackedEventSchema = z.object({
+  appId: z.string().min(1),
+  receivedAt: z.iso.datetime({ offset: true }),
+  event: behaviourEventSchema,
+});

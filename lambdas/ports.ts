@@ -1,0 +1,108 @@
+/**
+ * The small interfaces the use cases talk to. AWS adapters implement them in `adapters/`; tests
+ * and fault-injection decorators implement them too.
+ */
+import type { Channel } from "../lib/topology.js";
+import type { ApiKeyRecord } from "./domain/api-keys.js";
+import type { ContactRecord } from "./domain/contact.js";
+import type { BehaviourEvent, TrackedEvent } from "./domain/events.js";
+import type { UserProfile } from "./domain/features.js";
+import type { RetentionMessage, Warning } from "./domain/retention.js";
+import type { RiskAssessment } from "./domain/risk.js";
+import type { RenderedMessage } from "./domain/templates.js";
+
+export interface ApiKeyStore {
+  find(keyHash: string): Promise<ApiKeyRecord | undefined>;
+}
+
+export interface EventQueue {
+  /** Resolves with the IDs of events that could not be enqueued even after retries. */
+  enqueue(events: readonly TrackedEvent[]): Promise<{ readonly failedEventIds: readonly string[] }>;
+}
+
+export interface FeatureStore {
+  /** Applies each event at most once, ever; returns how many were new and how many seen before. */
+  applyEvents(
+    appId: string,
+    userId: string,
+    events: readonly BehaviourEvent[],
+  ): Promise<{ readonly applied: number; readonly duplicates: number }>;
+  getProfile(appId: string, userId: string): Promise<UserProfile | undefined>;
+}
+
+export interface ProfileScanner {
+  /** One parallel-scan segment of all profiles, page by page. */
+  scanSegment(segment: number, totalSegments: number): AsyncIterable<readonly UserProfile[]>;
+  /** Writes risk unless the profile changed since it was read; false when it did. */
+  saveRisk(profile: UserProfile, risk: RiskAssessment): Promise<boolean>;
+}
+
+export interface ContactStore {
+  get(appId: string, userId: string): Promise<ContactRecord | undefined>;
+  put(record: ContactRecord): Promise<void>;
+}
+
+export interface MessageQueue<T> {
+  send(messages: readonly T[]): Promise<void>;
+}
+
+export interface RetentionPublisher {
+  publish(message: RetentionMessage): Promise<void>;
+}
+
+export type DeliveryOutcome =
+  | { readonly status: "sent"; readonly providerMessageId: string }
+  | { readonly status: "suppressed"; readonly reason: string }
+  | { readonly status: "failed"; readonly reason: string };
+
+export interface DeliveryLedger {
+  /**
+   * Claims a dedupe key before the provider call. "duplicate" when it was already sent,
+   * suppressed or is being sent: the message must not go out again.
+   */
+  claim(message: RetentionMessage, leaseMs: number): Promise<"claimed" | "duplicate">;
+  record(message: RetentionMessage, outcome: DeliveryOutcome): Promise<void>;
+}
+
+export interface ActionLedger {
+  recordPlanned(warning: Warning, channel: Channel | null, reason: string): Promise<void>;
+}
+
+export interface RunLedger {
+  /** Starts a run unless one with this ID already finished dispatching. */
+  beginRun(
+    runId: string,
+    asOf: string,
+    segments: number,
+  ): Promise<"started" | "already-dispatched">;
+  markDispatched(runId: string): Promise<void>;
+  recordSegment(runId: string, segment: number, summary: SegmentSummary): Promise<void>;
+}
+
+export interface SegmentSummary {
+  readonly scored: number;
+  readonly atRisk: number;
+  readonly warned: number;
+  readonly skipped: number;
+}
+
+export interface OutboundMessage {
+  readonly channel: Channel;
+  readonly to: string;
+  readonly appId: string;
+  readonly userId: string;
+  readonly dedupeKey: string;
+  readonly content: RenderedMessage;
+}
+
+export interface ChannelProvider {
+  send(message: OutboundMessage): Promise<{ readonly providerMessageId: string }>;
+}
+
+export interface ErasureReport {
+  readonly [store: string]: number;
+}
+
+export interface UserEraser {
+  erase(appId: string, userId: string): Promise<ErasureReport>;
+}

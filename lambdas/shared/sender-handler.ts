@@ -1,0 +1,42 @@
+import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { Channel } from "../../lib/topology.js";
+import { DynamoContactStore } from "../adapters/dynamo-contact-store.js";
+import { DynamoLedger } from "../adapters/dynamo-ledger.js";
+import { providerFor } from "../adapters/providers/provider-for.js";
+import { retentionMessageSchema } from "../domain/retention.js";
+import { deliverMessage } from "../use-cases/deliver-message.js";
+import { dynamo } from "./clients.js";
+import { requireEnv } from "./config.js";
+import { ENV } from "./env-names.js";
+import { logger } from "./logger.js";
+import { PoisonMessageError, parseRecord, processBatch } from "./sqs-batch.js";
+
+/** Lease when the runtime cannot say how long is left (tests, local mode without a context). */
+const DEFAULT_LEASE_MS = 60_000;
+
+/** The sms, email and push functions differ only in their channel and provider. */
+export function senderHandler(channel: Channel) {
+  const contacts = new DynamoContactStore(dynamo(), requireEnv(ENV.contactsTable));
+  const ledger = new DynamoLedger(dynamo(), requireEnv(ENV.ledgerTable));
+  const provider = providerFor(channel);
+
+  return (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
+    processBatch(event, context, async (record) => {
+      const message = parseRecord(record, retentionMessageSchema);
+      if (message.channel !== channel) {
+        throw new PoisonMessageError(`a ${message.channel} message reached the ${channel} queue`);
+      }
+      const outcome = await deliverMessage(message, {
+        contacts,
+        ledger,
+        provider,
+        leaseMs: context?.getRemainingTimeInMillis() ?? DEFAULT_LEASE_MS,
+      });
+      logger.info("retention message handled", {
+        appId: message.appId,
+        userId: message.userId,
+        channel,
+        outcome: outcome === "duplicate" ? "duplicate" : outcome.status,
+      });
+    });
+}

@@ -1,0 +1,3 @@
+import { senderHandler } from "../shared/sender-handler.js";
+
+export const handler = senderHandler("sms");

@@ -1,0 +1,67 @@
+import type { Channel } from "../../lib/topology.js";
+import { type ContactRecord, hasConsent } from "../domain/contact.js";
+import type { RetentionMessage } from "../domain/retention.js";
+import { renderRetentionMessage } from "../domain/templates.js";
+import type { ChannelProvider, ContactStore, DeliveryLedger, DeliveryOutcome } from "../ports.js";
+
+function addressFor(contact: ContactRecord, channel: Channel): string | undefined {
+  switch (channel) {
+    case "email":
+      return contact.email?.address;
+    case "sms":
+      return contact.sms?.phone;
+    case "push":
+      return contact.push?.endpointArn ?? contact.push?.token;
+  }
+}
+
+export class ProviderError extends Error {
+  override readonly name = "ProviderError";
+}
+
+/**
+ * Sends one retention message at most once. Consent is checked again here, at send time: an
+ * opt-out or erasure that arrived while the message waited in the queue wins. A provider error
+ * is recorded and rethrown so the queue redelivers the message (and dead-letters it at last).
+ */
+export async function deliverMessage(
+  message: RetentionMessage,
+  deps: {
+    readonly contacts: ContactStore;
+    readonly ledger: DeliveryLedger;
+    readonly provider: ChannelProvider;
+    readonly leaseMs: number;
+  },
+): Promise<DeliveryOutcome | "duplicate"> {
+  if ((await deps.ledger.claim(message, deps.leaseMs)) === "duplicate") return "duplicate";
+  const contact = await deps.contacts.get(message.appId, message.userId);
+  const to = contact ? addressFor(contact, message.channel) : undefined;
+  if (!contact || !hasConsent(contact, message.channel) || !to) {
+    const outcome: DeliveryOutcome = { status: "suppressed", reason: "no_consent_or_address" };
+    await deps.ledger.record(message, outcome);
+    return outcome;
+  }
+  const content = renderRetentionMessage(
+    message.channel,
+    contact.locale,
+    message,
+    contact.firstName,
+  );
+  try {
+    const { providerMessageId } = await deps.provider.send({
+      channel: message.channel,
+      to,
+      appId: message.appId,
+      userId: message.userId,
+      dedupeKey: message.dedupeKey,
+      content,
+    });
+    const outcome: DeliveryOutcome = { status: "sent", providerMessageId };
+    await deps.ledger.record(message, outcome);
+    return outcome;
+  } catch (error) {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : "provider error";
+    await deps.ledger.record(message, { status: "failed", reason });
+    throw new ProviderError(reason);
+  }
+}

@@ -1,0 +1,71 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import { DynamoContactStore } from "../adapters/dynamo-contact-store.js";
+import { DynamoFeatureStore } from "../adapters/dynamo-feature-store.js";
+import { deletePartition, deleteSingleItem } from "../adapters/dynamo-user-eraser.js";
+import { eraseFromOutbox } from "../adapters/outbox-eraser.js";
+import { consentSummary } from "../domain/contact.js";
+import { userIdSchema } from "../domain/events.js";
+import { fieldErrors } from "../domain/validation.js";
+import { dynamo } from "../shared/clients.js";
+import { optionalEnv, positiveIntEnv, requireEnv } from "../shared/config.js";
+import { ENV } from "../shared/env-names.js";
+import { appIdOf, badRequest, json, respond } from "../shared/http.js";
+import { logger } from "../shared/logger.js";
+
+const usersTable = requireEnv(ENV.usersTable);
+const contactsTable = requireEnv(ENV.contactsTable);
+const ledgerTable = requireEnv(ENV.ledgerTable);
+const outboxPath = optionalEnv(ENV.outboxPath);
+const features = new DynamoFeatureStore(
+  dynamo(),
+  usersTable,
+  positiveIntEnv(ENV.dedupeTtlDays, 400),
+);
+const contacts = new DynamoContactStore(dynamo(), contactsTable);
+
+async function describeUser(appId: string, userId: string): Promise<APIGatewayProxyResult> {
+  const [profile, contact] = await Promise.all([
+    features.getProfile(appId, userId),
+    contacts.get(appId, userId),
+  ]);
+  if (!profile && !contact) return json(404, { message: `no user ${userId}` });
+  const { risk, version: _version, ...userFeatures } = profile ?? {};
+  return json(200, {
+    userId,
+    features: profile ? userFeatures : null,
+    risk: risk ?? null,
+    consent: consentSummary(contact),
+  });
+}
+
+/** Erasure: every record about the user, in every store, and a count of what went. */
+async function eraseUser(appId: string, userId: string): Promise<APIGatewayProxyResult> {
+  const client = dynamo();
+  const erased = {
+    featureRecords: await deletePartition(client, usersTable, appId, userId),
+    contact: await deleteSingleItem(client, contactsTable, appId, userId),
+    ledgerEntries: await deletePartition(client, ledgerTable, appId, userId),
+    ...(outboxPath ? { outboxLines: await eraseFromOutbox(outboxPath, appId, userId) } : {}),
+  };
+  logger.info("user erased", { appId, userId, ...erased });
+  return json(200, { userId, erased });
+}
+
+export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
+  respond(
+    async () => {
+      const appId = appIdOf(event);
+      const userId = userIdSchema.safeParse(event.pathParameters?.userId);
+      if (!userId.success)
+        return badRequest("invalid userId in path", fieldErrors(userId.error, "userId"));
+      switch (event.httpMethod) {
+        case "GET":
+          return describeUser(appId, userId.data);
+        case "DELETE":
+          return eraseUser(appId, userId.data);
+        default:
+          return json(405, { message: `method ${event.httpMethod} is not allowed here` });
+      }
+    },
+    (error) => logger.error("user request failed", error as Error),
+  );
