@@ -17,8 +17,9 @@ function headerValue(event: APIGatewayRequestAuthorizerEvent, name: string): str
 
 /** Resource ARN pattern covering every method of the stage, so a cached answer serves all routes. */
 function stageWildcard(methodArn: string): string {
-  const [arnPrefix, apiId, stage] = methodArn.split("/");
-  return `${arnPrefix}/${apiId}/${stage}/*/*`;
+  // arn:aws:execute-api:<region>:<account>:<apiId>/<stage>/<method>/<path...>
+  const [apiArn, stage] = methodArn.split("/");
+  return `${apiArn}/${stage}/*/*`;
 }
 
 export const handler = async (

@@ -19,6 +19,10 @@ function inactiveDays(message: RetentionMessage): number | undefined {
   return typeof days === "number" ? days : undefined;
 }
 
+function sentenceCase(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -64,7 +68,7 @@ export function renderRetentionMessage(
       };
     }
     case "sms":
-      return { text: [t.missed(days), t.invite, t.smsOptOut].join(separator) };
+      return { text: [sentenceCase(t.missed(days)), t.invite, t.smsOptOut].join(separator) };
     case "push":
       return { text: t.push };
   }

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { classifyBatch } from "../../lambdas/domain/ingest.js";
+
+const now = new Date("2026-11-01T12:00:00Z");
+const valid = {
+  eventId: "e1",
+  userId: "u-1",
+  type: "app_open",
+  occurredAt: "2026-11-01T10:00:00+08:00",
+};
+
+describe("classifyBatch", () => {
+  it.each([
+    ["unknown type", { ...valid, type: "teleport" }, "type"],
+    ["missing userId", { ...valid, userId: undefined }, "userId"],
+    ["e-mail as userId", { ...valid, userId: "ann@example.com" }, "userId"],
+    ["E.164 phone as userId", { ...valid, userId: "+8613800138000" }, "userId"],
+    ["mainland mobile as userId", { ...valid, userId: "13800138000" }, "userId"],
+    ["date without offset", { ...valid, occurredAt: "2026-11-01 10:00" }, "occurredAt"],
+    [
+      "negative session",
+      { ...valid, type: "session", properties: { durationSec: -1 } },
+      "properties.durationSec",
+    ],
+    [
+      "infinite amount",
+      {
+        ...valid,
+        type: "purchase",
+        properties: { orderId: "o", amount: Number.POSITIVE_INFINITY, currency: "CNY" },
+      },
+      "properties.amount",
+    ],
+    [
+      "lower-case currency",
+      { ...valid, type: "purchase", properties: { orderId: "o", amount: 5, currency: "cny" } },
+      "properties.currency",
+    ],
+    ["rating 6", { ...valid, type: "review", properties: { rating: 6 } }, "properties.rating"],
+    ["an event from the future", { ...valid, occurredAt: "2026-11-01T12:06:00Z" }, "occurredAt"],
+  ])("rejects %s naming the field", (_, event, field) => {
+    const result = classifyBatch([event], now);
+    expect(result.accepted).toHaveLength(0);
+    expect(result.rejected).toHaveLength(1);
+    expect(result.rejected[0]?.index).toBe(0);
+    expect(result.rejected[0]?.errors.map((e) => e.field)).toContain(field);
+  });
+
+  it("keeps good events when one is bad and names the bad one by index and eventId", () => {
+    const result = classifyBatch(
+      [valid, { ...valid, eventId: "e2", type: "nope" }, { ...valid, eventId: "e3" }],
+      now,
+    );
+    expect(result.accepted.map((a) => a.event.eventId)).toEqual(["e1", "e3"]);
+    expect(result.rejected).toEqual([expect.objectContaining({ index: 1, eventId: "e2" })]);
+  });
+
+  it("counts a repeated eventId inside one batch once", () => {
+    const result = classifyBatch([valid, valid, { ...valid, eventId: "e2" }], now);
+    expect(result.accepted).toHaveLength(2);
+    expect(result.duplicates).toBe(1);
+  });
+
+  it("accepts an event within the 5-minute clock skew", () => {
+    const result = classifyBatch([{ ...valid, occurredAt: "2026-11-01T12:04:00Z" }], now);
+    expect(result.accepted).toHaveLength(1);
+  });
+
+  it("rejects something that is not an object with a reason instead of throwing", () => {
+    const result = classifyBatch([null, 42, "x"], now);
+    expect(result.rejected.map((r) => r.index)).toEqual([0, 1, 2]);
+    expect(result.rejected.every((r) => r.errors.length > 0 && r.eventId === null)).toBe(true);
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import type { UserProfile } from "../../lambdas/domain/features.js";
+import type { Warning } from "../../lambdas/domain/retention.js";
+import type { RiskAssessment } from "../../lambdas/domain/risk.js";
+import type { MessageQueue, ProfileScanner } from "../../lambdas/ports.js";
+import { scoreSegment } from "../../lambdas/use-cases/score-segment.js";
+
+class InMemoryProfiles implements ProfileScanner {
+  constructor(public profiles: UserProfile[]) {}
+  async *scanSegment() {
+    yield this.profiles.map((p) => ({ ...p }));
+  }
+  async saveRisk(profile: UserProfile, risk: RiskAssessment) {
+    const index = this.profiles.findIndex((p) => p.userId === profile.userId);
+    const current = this.profiles[index];
+    if (!current || current.version !== profile.version) return false;
+    this.profiles[index] = { ...current, risk, version: current.version + 1 };
+    return true;
+  }
+}
+
+class RecordingQueue implements MessageQueue<Warning> {
+  sent: Warning[] = [];
+  async send(messages: readonly Warning[]) {
+    this.sent.push(...messages);
+  }
+}
+
+const profile = (userId: string, lastSeenAt: string): UserProfile => ({
+  appId: "shop",
+  userId,
+  firstSeenAt: "2026-01-01T00:00:00.000Z",
+  lastSeenAt,
+  eventCount: 1,
+  countsByType: { app_open: 1 },
+  lastSeenByType: { app_open: lastSeenAt },
+  version: 1,
+});
+
+const job = {
+  runId: "scoring@2026-11-01",
+  asOf: "2026-11-01T00:00:00.000Z",
+  segment: 0,
+  totalSegments: 1,
+};
+
+describe("scoreSegment", () => {
+  it("warns once for a user who enters at-risk, and not again when the segment is redelivered", async () => {
+    const profiles = new InMemoryProfiles([
+      profile("quiet", "2026-09-15T00:00:00.000Z"),
+      profile("active", "2026-10-30T00:00:00.000Z"),
+    ]);
+    const queue = new RecordingQueue();
+    const first = await scoreSegment(job, profiles, queue, 30);
+    const second = await scoreSegment(job, profiles, queue, 30);
+    expect(first).toEqual({ scored: 2, atRisk: 1, warned: 1, skipped: 0 });
+    expect(second).toEqual({ scored: 2, atRisk: 1, warned: 0, skipped: 0 });
+    expect(queue.sent.map((w) => w.userId)).toEqual(["quiet"]);
+    expect(profiles.profiles.find((p) => p.userId === "quiet")?.risk).toMatchObject({
+      atRisk: true,
+      reasons: [{ code: "inactive_days", params: { days: 47, thresholdDays: 30 } }],
+    });
+  });
+
+  it("scores a record from an older schema with what it has and counts what it skipped", async () => {
+    const broken = { ...profile("old", "x"), lastSeenAt: undefined } as unknown as UserProfile;
+    const profiles = new InMemoryProfiles([broken, profile("quiet", "2026-09-15T00:00:00.000Z")]);
+    const summary = await scoreSegment(job, profiles, new RecordingQueue(), 30);
+    expect(summary).toEqual({ scored: 1, atRisk: 1, warned: 1, skipped: 1 });
+  });
+});
