@@ -60,7 +60,7 @@ export function renderRetentionMessage(
   const separator = locale === "en" ? " " : "";
   switch (channel) {
     case "email": {
-      const lines = [t.greeting(firstName), t.missed(days), t.invite];
+      const lines = [t.greeting(firstName), sentenceCase(t.missed(days)), t.invite];
       return {
         subject: t.subject,
         text: lines.join("\n\n"),
