@@ -59,6 +59,13 @@ export interface LocalSchedule {
   readonly job: string;
 }
 
+/** What the function runtime needs to invoke a handler the way Lambda would. */
+export interface LocalFunction {
+  readonly entry: string;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+}
+
 export interface LocalPlan {
   readonly tables: readonly LocalTable[];
   readonly queues: readonly LocalQueue[];
@@ -68,6 +75,7 @@ export interface LocalPlan {
   readonly schedules: readonly LocalSchedule[];
   readonly routes: readonly RouteSpec[];
   readonly handlerEntries: Readonly<Record<FunctionName, string>>;
+  readonly functions: Readonly<Record<FunctionName, LocalFunction>>;
 }
 
 const DAY_SECONDS = 86_400;
@@ -124,5 +132,11 @@ export function buildLocalPlan(): LocalPlan {
     handlerEntries: Object.fromEntries(
       entriesOf(functions).map(([name, spec]) => [name, spec.entry]),
     ) as Record<FunctionName, string>,
+    functions: Object.fromEntries(
+      entriesOf(functions).map(([name, spec]) => [
+        name,
+        { entry: spec.entry, timeoutSeconds: spec.timeoutSeconds, memoryMb: spec.memoryMb },
+      ]),
+    ) as Record<FunctionName, LocalFunction>,
   };
 }

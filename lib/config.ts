@@ -1,0 +1,177 @@
+/**
+ * Per-stage configuration of the CDK app, read once from CDK context (`cdk.json` or
+ * `-c key=value`) and validated, so a typo fails `cdk synth` with the key's name instead of
+ * deploying a half-configured stack.
+ */
+import { RemovalPolicy } from "aws-cdk-lib";
+import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import { z } from "zod";
+import { CHANNELS, type Channel } from "./topology.js";
+
+export const STAGES = ["dev", "prod"] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const LOG_LEVELS = ["DEBUG", "INFO", "WARN", "ERROR"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Validated configuration of one deployed stage. */
+export interface StageConfig {
+  readonly stage: Stage;
+  /** Receives the marketing digest (e-mail subscription on the marketing topic). */
+  readonly marketingEmail?: string;
+  /** Receives CloudWatch alarms (e-mail subscription on the ops topic). */
+  readonly alarmEmail?: string;
+  /** Verified SES identity retention e-mails are sent from. */
+  readonly emailFrom: string;
+  readonly scoringSegments: number;
+  readonly inactivityDays: number;
+  readonly dedupeTtlDays: number;
+  readonly channelPreference: readonly Channel[];
+  readonly apiThrottleRateLimit: number;
+  readonly apiThrottleBurstLimit: number;
+  readonly logRetention: RetentionDays;
+  readonly logLevel: LogLevel;
+  /** prod keeps data when the stack or a resource is deleted; dev cleans up after itself. */
+  readonly removalPolicy: RemovalPolicy;
+  readonly deletionProtection: boolean;
+}
+
+/** Raised for a missing or malformed context value; the message names the key. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+const RETENTION_VALUES = new Set<number>(
+  Object.values(RetentionDays).filter((v): v is number => typeof v === "number"),
+);
+
+// Values passed with `-c key=value` arrive as strings, values from cdk.json as JSON types:
+// numbers are coerced, but only from strings that are entirely digits.
+const integer = (min: number, max: number) =>
+  z.preprocess(
+    (v) => (typeof v === "string" && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v),
+    z
+      .number({ error: "must be an integer" })
+      .int("must be an integer")
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`),
+  );
+
+const optionalEmail = z.preprocess(
+  (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+  z.email("must be an e-mail address").optional(),
+);
+
+const channelList = z
+  .string({ error: "must be a comma-separated list of channels" })
+  .transform((v) =>
+    v
+      .split(",")
+      .map((c) => c.trim())
+      .filter((c) => c !== ""),
+  )
+  .pipe(
+    z
+      .array(
+        z.enum(CHANNELS as readonly [Channel, ...Channel[]], {
+          error: `must list channels out of ${CHANNELS.join(", ")}`,
+        }),
+      )
+      .min(1, "must name at least one channel")
+      .refine((list) => new Set(list).size === list.length, "must not repeat a channel"),
+  );
+
+const contextSchema = z.object({
+  stage: z.enum(STAGES, { error: `must be one of ${STAGES.join(", ")}` }),
+  marketingEmail: optionalEmail,
+  alarmEmail: optionalEmail,
+  emailFrom: z.email("must be an e-mail address"),
+  scoringSegments: integer(1, 1000),
+  inactivityDays: integer(1, 3650),
+  dedupeTtlDays: integer(1, 3650),
+  channelPreference: channelList,
+  apiThrottleRateLimit: integer(1, 100_000),
+  apiThrottleBurstLimit: integer(1, 100_000),
+  logRetentionDays: integer(1, 9999).refine((d) => RETENTION_VALUES.has(d), {
+    message: `must be a CloudWatch Logs retention (${[...RETENTION_VALUES].join(", ")})`,
+  }),
+  logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }),
+});
+
+/** The context keys this app reads; anything else in context is left to CDK. */
+export type ContextKey = keyof z.input<typeof contextSchema>;
+export const CONTEXT_KEYS = Object.keys(contextSchema.shape) as ContextKey[];
+
+const COMMON_DEFAULTS = {
+  emailFrom: "no-reply@example.com",
+  scoringSegments: 4,
+  inactivityDays: 30,
+  dedupeTtlDays: 400,
+  channelPreference: "email,push,sms",
+  apiThrottleRateLimit: 100,
+  apiThrottleBurstLimit: 200,
+} as const;
+
+/** Defaults per stage; prod keeps logs longer and logs less. */
+export const STAGE_DEFAULTS: Readonly<Record<Stage, Partial<Record<ContextKey, unknown>>>> = {
+  dev: { ...COMMON_DEFAULTS, logRetentionDays: RetentionDays.TWO_WEEKS, logLevel: "DEBUG" },
+  prod: { ...COMMON_DEFAULTS, logRetentionDays: RetentionDays.ONE_YEAR, logLevel: "INFO" },
+};
+
+/**
+ * Builds the stage configuration from a context lookup (`app.node.tryGetContext`).
+ * @throws ConfigError naming the first offending key and why it was refused.
+ */
+export function loadConfig(lookup: (key: string) => unknown): StageConfig {
+  const stage = parseKey("stage", lookup("stage") ?? "dev") as Stage;
+  const raw: Record<string, unknown> = { stage };
+  for (const key of CONTEXT_KEYS) {
+    if (key === "stage") continue;
+    raw[key] = lookup(key) ?? STAGE_DEFAULTS[stage][key];
+  }
+  const result = contextSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const key = String(issue?.path[0] ?? "context");
+    throw new ConfigError(describe(key, raw[key], issue?.message ?? "is invalid"));
+  }
+  const c = result.data;
+  if (c.apiThrottleBurstLimit < c.apiThrottleRateLimit) {
+    throw new ConfigError(
+      describe(
+        "apiThrottleBurstLimit",
+        c.apiThrottleBurstLimit,
+        `must be at least apiThrottleRateLimit (${c.apiThrottleRateLimit})`,
+      ),
+    );
+  }
+  const prod = c.stage === "prod";
+  return {
+    stage: c.stage,
+    ...(c.marketingEmail ? { marketingEmail: c.marketingEmail } : {}),
+    ...(c.alarmEmail ? { alarmEmail: c.alarmEmail } : {}),
+    emailFrom: c.emailFrom,
+    scoringSegments: c.scoringSegments,
+    inactivityDays: c.inactivityDays,
+    dedupeTtlDays: c.dedupeTtlDays,
+    channelPreference: c.channelPreference,
+    apiThrottleRateLimit: c.apiThrottleRateLimit,
+    apiThrottleBurstLimit: c.apiThrottleBurstLimit,
+    logRetention: c.logRetentionDays as RetentionDays,
+    logLevel: c.logLevel,
+    removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    deletionProtection: prod,
+  };
+}
+
+function parseKey(key: ContextKey, value: unknown): unknown {
+  const result = contextSchema.shape[key].safeParse(value);
+  if (!result.success) {
+    throw new ConfigError(describe(key, value, result.error.issues[0]?.message ?? "is invalid"));
+  }
+  return result.data;
+}
+
+function describe(key: string, value: unknown, reason: string): string {
+  return `Invalid CDK context value for "${key}" (${JSON.stringify(value) ?? "unset"}): ${reason}`;
+}
