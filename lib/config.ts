@@ -31,6 +31,11 @@ export interface StageConfig {
   readonly apiThrottleBurstLimit: number;
   readonly logRetention: RetentionDays;
   readonly logLevel: LogLevel;
+  /**
+   * Reserve the topology's concurrency for the senders. AWS keeps 100 executions unreserved,
+   * so accounts with a small concurrency limit (new accounts start at 10) must turn this off.
+   */
+  readonly reserveSenderConcurrency: boolean;
   /** prod keeps data when the stack or a resource is deleted; dev cleans up after itself. */
   readonly removalPolicy: RemovalPolicy;
   readonly deletionProtection: boolean;
@@ -56,6 +61,11 @@ const integer = (min: number, max: number) =>
       .min(min, `must be at least ${min}`)
       .max(max, `must be at most ${max}`),
   );
+
+const flag = z.preprocess(
+  (v) => (v === "true" ? true : v === "false" ? false : v),
+  z.boolean({ error: "must be true or false" }),
+);
 
 const optionalEmail = z.preprocess(
   (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
@@ -96,6 +106,7 @@ const contextSchema = z.object({
     message: `must be a CloudWatch Logs retention (${[...RETENTION_VALUES].join(", ")})`,
   }),
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }),
+  reserveSenderConcurrency: flag,
 });
 
 /** The context keys this app reads; anything else in context is left to CDK. */
@@ -110,6 +121,7 @@ const COMMON_DEFAULTS = {
   channelPreference: "email,push,sms",
   apiThrottleRateLimit: 100,
   apiThrottleBurstLimit: 200,
+  reserveSenderConcurrency: true,
 } as const;
 
 /** Defaults per stage; prod keeps logs longer and logs less. */
@@ -159,6 +171,7 @@ export function loadConfig(lookup: (key: string) => unknown): StageConfig {
     apiThrottleBurstLimit: c.apiThrottleBurstLimit,
     logRetention: c.logRetentionDays as RetentionDays,
     logLevel: c.logLevel,
+    reserveSenderConcurrency: c.reserveSenderConcurrency,
     removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     deletionProtection: prod,
   };

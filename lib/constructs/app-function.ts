@@ -70,7 +70,7 @@ export class AppFunction extends Construct implements iam.IGrantable {
       architecture: Architecture.ARM_64,
       timeout: Duration.seconds(this.spec.timeoutSeconds),
       memorySize: this.spec.memoryMb,
-      ...(this.spec.reservedConcurrency !== undefined
+      ...(this.spec.reservedConcurrency !== undefined && props.config.reserveSenderConcurrency
         ? { reservedConcurrentExecutions: this.spec.reservedConcurrency }
         : {}),
       tracing: Tracing.ACTIVE,

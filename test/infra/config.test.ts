@@ -20,6 +20,7 @@ describe("stage configuration", () => {
       logRetention: 14,
       removalPolicy: RemovalPolicy.DESTROY,
       deletionProtection: false,
+      reserveSenderConcurrency: true,
     });
     expect(c.marketingEmail).toBeUndefined();
     expect(c.alarmEmail).toBeUndefined();
@@ -48,6 +49,7 @@ describe("stage configuration", () => {
     ["alarmEmail", "ops@"],
     ["emailFrom", "nobody"],
     ["apiThrottleRateLimit", 0],
+    ["reserveSenderConcurrency", "no"],
     ["apiThrottleBurstLimit", 50],
     ["logRetentionDays", 10],
     ["logLevel", "TRACE"],

@@ -72,3 +72,16 @@ describe("dev stage without e-mail addresses", () => {
     expect(refId({ Ref: "x" })).toBe("x");
   });
 });
+
+describe("small accounts", () => {
+  it("can deploy without reserved sender concurrency, still capping the senders' pollers", () => {
+    const s = synthesize({ reserveSenderConcurrency: "false" });
+    for (const [id, fn] of ofType(s.resources, "AWS::Lambda::Function")) {
+      expect(props(fn).ReservedConcurrentExecutions, id).toBeUndefined();
+    }
+    const capped = ofType(s.resources, "AWS::Lambda::EventSourceMapping").filter(
+      ([, esm]) => props(esm).ScalingConfig !== undefined,
+    );
+    expect(capped).toHaveLength(3);
+  });
+});
