@@ -1,3 +1,4 @@
+import { CfnOutput } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
@@ -71,6 +72,10 @@ export class FeatureStore extends Construct {
       });
     }
     this.tables = built;
+    new CfnOutput(this, "ApiKeysTableName", {
+      description: "Onboarding an app puts the SHA-256 hash of its API key here",
+      value: built.apiKeys.tableName,
+    });
   }
 
   /** Binds every table the topology lets `fn` use: environment variable and IAM together. */
