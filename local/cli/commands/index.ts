@@ -1,0 +1,9 @@
+/** Every CLI command, in the order `churnwatch --help` lists them. */
+import { type RegisteredCommand, register } from "../command.js";
+import { scoreCommand } from "./score.js";
+import { startCommand } from "./start.js";
+
+export const COMMANDS: readonly RegisteredCommand[] = [
+  register(startCommand),
+  register(scoreCommand),
+];

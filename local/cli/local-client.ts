@@ -1,0 +1,61 @@
+/**
+ * Talks to a running local mode over HTTP (the `/_local/*` endpoints), for commands that act on
+ * the server `npm start` runs in another terminal.
+ */
+import { LocalModeError } from "../errors.js";
+
+export class LocalClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly apiKey: string,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {}
+
+  async request<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(`${this.baseUrl}${path}`, {
+        method,
+        headers: {
+          "x-api-key": this.apiKey,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause;
+      throw new LocalModeError(
+        `no churnwatch server at ${this.baseUrl}: start it with \`npm start\`${
+          cause?.code && cause.code !== "ECONNREFUSED" ? ` (${cause.code})` : ""
+        }`,
+        1,
+      );
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text === "" ? null : JSON.parse(text);
+    } catch {
+      throw new LocalModeError(
+        `${this.baseUrl} answered ${response.status} with something that is not JSON: is it a churnwatch server?`,
+        1,
+      );
+    }
+    if (response.status === 401) {
+      throw new LocalModeError(
+        `the server at ${this.baseUrl} refused the API key: pass --api-key or set CHURNWATCH_API_KEY`,
+        1,
+      );
+    }
+    if (!response.ok) {
+      const detail = parsed as { message?: string; error?: string } | null;
+      throw new LocalModeError(
+        `${method} ${path} failed with ${response.status}: ${[detail?.message, detail?.error]
+          .filter(Boolean)
+          .join(": ")}`,
+        1,
+      );
+    }
+    return parsed as T;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The local stand-in for SMS, e-mail and push providers: the sender handlers append one JSON line
+ * per message to OUTBOX_PATH. Local mode only prepares and reads the file.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname } from "node:path";
+
+export interface OutboxEntry {
+  readonly at: string;
+  readonly channel: string;
+  readonly appId: string;
+  readonly userId: string;
+  readonly to: string;
+  readonly subject?: string;
+  readonly body: string;
+  readonly dedupeKey: string;
+}
+
+export interface OutboxSummary {
+  readonly total: number;
+  readonly byChannel: Readonly<Record<string, number>>;
+  /** Newest first. */
+  readonly recent: readonly OutboxEntry[];
+}
+
+/**
+ * Creates the file; `fresh` empties it. Without --data-dir the database lives in memory, so sends
+ * left from an earlier run would describe users that no longer exist.
+ */
+export function prepareOutbox(path: string, fresh: boolean): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, "", { flag: fresh ? "w" : "a" });
+}
+
+function asEntry(line: string): OutboxEntry | undefined {
+  try {
+    const value = JSON.parse(line) as Partial<OutboxEntry> | null;
+    if (!value || typeof value !== "object" || typeof value.channel !== "string") return undefined;
+    return {
+      at: String(value.at ?? ""),
+      channel: value.channel,
+      appId: String(value.appId ?? ""),
+      userId: String(value.userId ?? ""),
+      to: String(value.to ?? ""),
+      ...(typeof value.subject === "string" ? { subject: value.subject } : {}),
+      body: String(value.body ?? ""),
+      dedupeKey: String(value.dedupeKey ?? ""),
+    };
+  } catch {
+    return undefined; // a line being appended right now, or hand-edited: skip it
+  }
+}
+
+export async function readOutbox(path: string, recentLimit = 20): Promise<OutboxSummary> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      return { total: 0, byChannel: {}, recent: [] };
+    }
+    throw error;
+  }
+  const entries = text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map(asEntry)
+    .filter((entry): entry is OutboxEntry => entry !== undefined);
+  const byChannel: Record<string, number> = {};
+  for (const entry of entries) byChannel[entry.channel] = (byChannel[entry.channel] ?? 0) + 1;
+  return { total: entries.length, byChannel, recent: entries.slice(-recentLimit).reverse() };
+}

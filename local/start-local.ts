@@ -1,0 +1,325 @@
+/**
+ * Local mode, assembled: emulators, resources from the topology, the handlers' environment, the
+ * API server, one poller per event-source mapping and the schedules. `churnwatch start` and the
+ * tests both come through `startLocal`.
+ */
+import { join, resolve } from "node:path";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { hashApiKey } from "../lambdas/domain/api-keys.js";
+import { API_KEY_HEADER, type FunctionName, MAX_BODY_BYTES } from "../lib/topology.js";
+import { parseAsOf } from "./as-of.js";
+import {
+  createLocalClients,
+  LOCAL_REGION,
+  type LocalClients,
+  type LocalEndpoints,
+} from "./aws-clients.js";
+import { startDynamoDbLocal } from "./emulators/dynamodb-local.js";
+import { startFauxqsEmulator } from "./emulators/fauxqs.js";
+import { errorMessage } from "./errors.js";
+import { applyEnv, buildHandlerEnv } from "./handler-env.js";
+import { LOCAL_ACCOUNT_ID } from "./http/api-gateway-events.js";
+import { renderDashboard } from "./http/dashboard.js";
+import { startHttpServer, UnknownScheduleError } from "./http/server.js";
+import { assessIdle, type IdleReport } from "./idle.js";
+import { createLogger, type LocalLogger, parseLogLevel, powertoolsLevel } from "./log.js";
+import { prepareOutbox } from "./outbox.js";
+import { DEFAULT_DATA_DIR, DYNAMODB_DIR, OUTBOX_FILE, REPO_ROOT } from "./paths.js";
+import { buildLocalPlan } from "./plan.js";
+import { type ProvisionedResources, provision, seedApiKey } from "./provision.js";
+import { createFunctionRuntime, type LambdaHandler } from "./runtime/function-runtime.js";
+import { buildScheduledEvent } from "./schedule/scheduled-event.js";
+import { createScheduler } from "./schedule/scheduler.js";
+import { createPoller } from "./sqs/poller.js";
+import { collectStats, type LocalStats } from "./stats.js";
+
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_API_KEY = "local-dev-key";
+
+export interface StartLocalOptions {
+  /** HTTP port on 127.0.0.1; 0 picks a free one. Default: PORT, else 3000. */
+  readonly port?: number;
+  /**
+   * Keeps DynamoDB data (`<dir>/dynamodb`) and the outbox across restarts. Without it the
+   * database is in memory and the outbox (in `.churnwatch/`) starts empty.
+   */
+  readonly dataDir?: string;
+  /** Default: CHURNWATCH_API_KEY, else `local-dev-key`. */
+  readonly apiKey?: string;
+  /** `warn` (default), `info`, `debug`, `error`, `silent`; also sets POWERTOOLS_LOG_LEVEL. */
+  readonly logLevel?: string;
+  /** Fire the topology's schedules on their timers (default true). */
+  readonly schedules?: boolean;
+  /** Handlers to use instead of the modules, e.g. a test authorizer. */
+  readonly handlers?: Readonly<Partial<Record<FunctionName, LambdaHandler>>>;
+  /** The java executable (tests point it at a missing one). */
+  readonly javaCommand?: string;
+  readonly logger?: LocalLogger;
+}
+
+export interface LocalMode {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly port: number;
+  readonly apiKey: string;
+  readonly dataDir: string;
+  /** Whether DynamoDB data survives a restart (`dataDir` given). */
+  readonly persistent: boolean;
+  readonly outboxPath: string;
+  /** Emulator endpoints, for tests that look inside. */
+  readonly endpoints: LocalEndpoints;
+  readonly resources: ProvisionedResources;
+  /** Milliseconds from the call to ready. */
+  readonly startupMs: number;
+  /** Runs a schedule's target now, as if the schedule fired at `asOf` (default now). */
+  runSchedule(name: string, asOf?: Date | string): Promise<unknown>;
+  idle(): Promise<IdleReport>;
+  /** Resolves once no queue has work and no poller holds a batch; rejects after the timeout. */
+  waitForIdle(timeoutMs?: number): Promise<void>;
+  stats(): Promise<LocalStats>;
+  /** Stops schedules, pollers (finishing batches in hand), the server and the emulators. */
+  stop(): Promise<void>;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function defaultPort(): number {
+  const raw = process.env.PORT;
+  if (raw === undefined || raw.trim() === "") return DEFAULT_PORT;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new Error(`PORT must be a port number (0-65535), got "${raw}"`);
+  }
+  return port;
+}
+
+export async function startLocal(options: StartLocalOptions = {}): Promise<LocalMode> {
+  const startedAt = performance.now();
+  const level = parseLogLevel(options.logLevel ?? process.env.CHURNWATCH_LOG_LEVEL, "warn");
+  const logger = options.logger ?? createLogger(level);
+  const plan = buildLocalPlan();
+  const persistent = options.dataDir !== undefined;
+  const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  const outboxPath = join(dataDir, OUTBOX_FILE);
+  const apiKey = options.apiKey ?? process.env.CHURNWATCH_API_KEY ?? DEFAULT_API_KEY;
+
+  // Undone in reverse order on stop, or as far as start got when it fails.
+  const cleanups: { name: string; run: () => Promise<void> | void }[] = [];
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup.run();
+      } catch (error) {
+        logger.warn("shutdown step failed", { step: cleanup.name, error: errorMessage(error) });
+      }
+    }
+  };
+
+  try {
+    const http = await startHttpServer(options.port ?? defaultPort(), logger);
+    cleanups.push({ name: "http", run: () => http.close() });
+
+    // Both emulators at once (the JVM is the slow one). If one fails, stop the other.
+    const [dynamodbStart, fauxqsStart] = await Promise.allSettled([
+      startDynamoDbLocal({
+        ...(persistent ? { dbPath: join(dataDir, DYNAMODB_DIR) } : {}),
+        ...(options.javaCommand ? { javaCommand: options.javaCommand } : {}),
+        logger,
+      }),
+      startFauxqsEmulator(),
+    ]);
+    if (dynamodbStart.status === "fulfilled") {
+      const dynamodb = dynamodbStart.value;
+      cleanups.push({ name: "dynamodb-local", run: () => dynamodb.stop() });
+    }
+    if (fauxqsStart.status === "fulfilled") {
+      const fauxqs = fauxqsStart.value;
+      cleanups.push({ name: "fauxqs", run: () => fauxqs.stop() });
+    }
+    if (dynamodbStart.status === "rejected") throw dynamodbStart.reason;
+    if (fauxqsStart.status === "rejected") throw fauxqsStart.reason;
+    const dynamodb = dynamodbStart.value;
+    const fauxqs = fauxqsStart.value;
+
+    const endpoints: LocalEndpoints = {
+      dynamodb: dynamodb.endpoint,
+      sqs: fauxqs.endpoint,
+      sns: fauxqs.endpoint,
+    };
+    const clients: LocalClients = createLocalClients(endpoints);
+    cleanups.push({ name: "clients", run: () => clients.destroy() });
+
+    const resources = await provision(plan, clients);
+    await seedApiKey(clients.doc, resources.tables.apiKeys, apiKey);
+    prepareOutbox(outboxPath, !persistent);
+
+    const env = buildHandlerEnv({
+      resources,
+      endpoints,
+      outboxPath,
+      powertoolsLogLevel: powertoolsLevel(level),
+    });
+    const restoreEnv = applyEnv(env);
+    cleanups.push({ name: "env", run: restoreEnv });
+
+    const runtime = createFunctionRuntime({
+      functions: plan.functions,
+      repoRoot: REPO_ROOT,
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      environmentFingerprint: JSON.stringify(env),
+      ...(options.handlers ? { overrides: options.handlers } : {}),
+    });
+
+    const runSchedule = async (name: string, asOf?: Date | string): Promise<unknown> => {
+      const schedule = plan.schedules.find((candidate) => candidate.name === name);
+      if (!schedule) {
+        throw new UnknownScheduleError(
+          `no schedule named "${name}" (known: ${plan.schedules.map((s) => s.name).join(", ")})`,
+        );
+      }
+      const time =
+        asOf === undefined ? new Date() : typeof asOf === "string" ? parseAsOf(asOf) : asOf;
+      const event = buildScheduledEvent({
+        ruleName: `churnwatch-local-${schedule.name}`,
+        time,
+        region: LOCAL_REGION,
+        account: LOCAL_ACCOUNT_ID,
+      });
+      return runtime.invoke(schedule.target, event);
+    };
+
+    const pollers = plan.pollers.map((spec) => {
+      const queue = resources.queues[spec.queue];
+      return createPoller({
+        sqs: clients.sqs,
+        queueUrl: queue.url,
+        queueArn: queue.arn,
+        name: queue.name,
+        region: LOCAL_REGION,
+        batchSize: spec.batchSize,
+        windowSeconds: spec.maxBatchingWindowSeconds,
+        visibilityTimeoutSeconds: spec.visibilityTimeoutSeconds,
+        invoke: (event) => runtime.invoke(spec.consumer, event),
+        logger,
+      });
+    });
+    cleanups.push({
+      name: "pollers",
+      run: async () => {
+        await Promise.all(pollers.map((poller) => poller.stop()));
+      },
+    });
+
+    const scheduler = createScheduler({
+      schedules: options.schedules === false ? [] : plan.schedules,
+      fire: (schedule, time) => runSchedule(schedule.name, time),
+      logger,
+    });
+    cleanups.push({ name: "scheduler", run: () => scheduler.stop() });
+
+    const idle = async (): Promise<IdleReport> => {
+      const snapshots = await Promise.all(
+        plan.queues.map(async (queue) => ({
+          key: queue.key,
+          snapshot: await fauxqs.inspector.snapshot(queue.name),
+        })),
+      );
+      return assessIdle(
+        snapshots,
+        pollers.map((poller) => ({ busy: poller.busy, awaitingRetry: poller.awaitingRetry() })),
+      );
+    };
+
+    const statsSources = {
+      doc: clients.doc,
+      usersTable: resources.tables.users,
+      inspector: fauxqs.inspector,
+      queues: plan.queues,
+      outboxPath,
+    };
+
+    http.attach({
+      routes: plan.routes,
+      invoke: (name, event) => runtime.invoke(name, event),
+      maxBodyBytes: MAX_BODY_BYTES,
+      apiKeyHeader: API_KEY_HEADER,
+      region: LOCAL_REGION,
+      local: {
+        dashboard: async () => {
+          const { stats, recentOutbox } = await collectStats(statsSources, 20);
+          return renderDashboard({
+            stats,
+            recentOutbox,
+            nextFirings: scheduler.nextFirings(),
+            generatedAt: new Date(),
+          });
+        },
+        stats: async () => (await collectStats(statsSources, 0)).stats,
+        idle,
+        runSchedule: (name, asOf) => runSchedule(name, asOf),
+        checkApiKey: async (key) => {
+          const found = await clients.doc.send(
+            new GetCommand({
+              TableName: resources.tables.apiKeys,
+              Key: { keyHash: hashApiKey(key) },
+            }),
+          );
+          return found.Item?.status === "active";
+        },
+      },
+    });
+    for (const poller of pollers) poller.start();
+    scheduler.start();
+
+    const startupMs = Math.round(performance.now() - startedAt);
+    const url = `http://127.0.0.1:${http.port}`;
+    logger.info("local mode ready", { url, startupMs });
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      port: http.port,
+      apiKey,
+      dataDir,
+      persistent,
+      outboxPath,
+      endpoints,
+      resources,
+      startupMs,
+      runSchedule,
+      idle,
+      async waitForIdle(timeoutMs = 60_000) {
+        const deadline = Date.now() + timeoutMs;
+        let quietChecks = 0;
+        let last: IdleReport | undefined;
+        // Two idle readings in a row: a message can be between a handler's send and a poller's
+        // receive for an instant, and one reading could fall into it.
+        while (Date.now() < deadline) {
+          last = await idle();
+          quietChecks = last.idle ? quietChecks + 1 : 0;
+          if (quietChecks >= 2) return;
+          await sleep(100);
+        }
+        throw new Error(
+          `local mode still busy after ${Math.round(timeoutMs / 1000)} s: ${JSON.stringify(last?.queues)}`,
+        );
+      },
+      stats: async () => (await collectStats(statsSources, 0)).stats,
+      stop() {
+        stopping ??= (async () => {
+          // Take no new work, let what is in hand finish, then tear the emulators down.
+          scheduler.stop();
+          await Promise.all([http.close(), ...pollers.map((poller) => poller.stop())]);
+          await cleanUp();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
