@@ -17,19 +17,25 @@ const DAY_MS = 86_400_000;
 const lastActive = new Date(Math.floor(Date.now() / 1000) * 1000 - 60 * 60 * 1000);
 const asOf = new Date(lastActive.getTime() + 31 * DAY_MS).toISOString();
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
+type Json = Record<string, any>;
+
 async function api(method: string, path: string, body?: unknown) {
   const response = await fetch(`${local.url}${path}`, {
     method,
     headers: { "x-api-key": local.apiKey, "content-type": "application/json" },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  return { status: response.status, body: (await response.json()) as Json };
 }
 
-async function outbox(): Promise<Record<string, any>[]> {
+async function outbox(): Promise<Json[]> {
   try {
     const text = await readFile(local.outboxPath, "utf8");
-    return text.split("\n").filter(Boolean).map((line) => JSON.parse(line));
+    return text
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
   } catch {
     return [];
   }
@@ -59,20 +65,27 @@ describe("local pipeline", () => {
     const consented = await api("PUT", "/v1/users/u-mail/contact", {
       locale: "en",
       timezone: "Asia/Shanghai",
-      channels: { email: { address: "mail-user@example.com", consent: { granted: true, source: "signup" } } },
+      channels: {
+        email: { address: "mail-user@example.com", consent: { granted: true, source: "signup" } },
+      },
     });
     expect(consented.status).toBe(200);
     const silent = await api("PUT", "/v1/users/u-none/contact", { channels: {} });
     expect(silent.status).toBe(200);
 
-    const posted = await api("POST", "/v1/events", { events: [...eventsFor("u-mail"), ...eventsFor("u-none")] });
+    const posted = await api("POST", "/v1/events", {
+      events: [...eventsFor("u-mail"), ...eventsFor("u-none")],
+    });
     expect(posted).toEqual({ status: 202, body: { accepted: 6, duplicates: 0, rejected: [] } });
     // The same batch again, as a retrying client would send it: accepted by the API, applied once.
     expect((await api("POST", "/v1/events", { events: eventsFor("u-mail") })).status).toBe(202);
     await local.waitForIdle();
 
     const before = await api("GET", "/v1/users/u-mail");
-    expect(before.body.features).toMatchObject({ eventCount: 3, countsByType: { app_open: 2, login: 1 } });
+    expect(before.body.features).toMatchObject({
+      eventCount: 3,
+      countsByType: { app_open: 2, login: 1 },
+    });
     expect(before.body.risk).toBeNull();
 
     const run = (await local.runSchedule("scoring", asOf)) as { status: string };
@@ -89,7 +102,11 @@ describe("local pipeline", () => {
     }
     const sends = await outbox();
     expect(sends).toHaveLength(1);
-    expect(sends[0]).toMatchObject({ channel: "email", userId: "u-mail", to: "mail-user@example.com" });
+    expect(sends[0]).toMatchObject({
+      channel: "email",
+      userId: "u-mail",
+      to: "mail-user@example.com",
+    });
     expect(sends[0]?.body).toContain("31 days");
   });
 
@@ -97,7 +114,9 @@ describe("local pipeline", () => {
     const again = (await local.runSchedule("scoring", asOf)) as { status: string };
     expect(again.status).toBe("already-dispatched");
     const later = new Date(Date.parse(asOf) + DAY_MS).toISOString();
-    expect(((await local.runSchedule("scoring", later)) as { status: string }).status).toBe("dispatched");
+    expect(((await local.runSchedule("scoring", later)) as { status: string }).status).toBe(
+      "dispatched",
+    );
     await local.waitForIdle();
     expect(await outbox()).toHaveLength(1);
   });
@@ -122,7 +141,10 @@ describe("local pipeline", () => {
     expect(((await notJson.json()) as { message: string }).message).toMatch(/not valid JSON/);
     const noKey = await fetch(`${local.url}/v1/events`, { method: "POST", body: "{}" });
     expect(noKey.status).toBe(401);
-    const badContact = await api("PUT", "/v1/users/u-x/contact", { timezone: "Nowhere/Land", channels: {} });
+    const badContact = await api("PUT", "/v1/users/u-x/contact", {
+      timezone: "Nowhere/Land",
+      channels: {},
+    });
     expect(badContact.status).toBe(400);
     expect(badContact.body.errors).toEqual([expect.objectContaining({ field: "timezone" })]);
     expect((await fetch(`${local.url}/health`)).status).toBe(200);
