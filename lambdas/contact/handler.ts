@@ -1,12 +1,11 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { DynamoContactStore } from "../adapters/dynamo-contact-store.js";
 import { consentSummary, contactRequestSchema, toContactRecord } from "../domain/contact.js";
-import { userIdSchema } from "../domain/events.js";
 import { fieldErrors } from "../domain/validation.js";
 import { dynamo } from "../shared/clients.js";
 import { requireEnv } from "../shared/config.js";
 import { ENV } from "../shared/env-names.js";
-import { appIdOf, badRequest, json, jsonBody, respond } from "../shared/http.js";
+import { appIdOf, badRequest, json, jsonBody, respond, userIdOf } from "../shared/http.js";
 import { logger } from "../shared/logger.js";
 
 const contacts = new DynamoContactStore(dynamo(), requireEnv(ENV.contactsTable));
@@ -15,15 +14,13 @@ export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyRes
   respond(
     async () => {
       const appId = appIdOf(event);
-      const userId = userIdSchema.safeParse(event.pathParameters?.userId);
-      if (!userId.success)
-        return badRequest("invalid userId in path", fieldErrors(userId.error, "userId"));
+      const userId = userIdOf(event);
       const request = contactRequestSchema.safeParse(jsonBody(event));
       if (!request.success)
         return badRequest("invalid contact details", fieldErrors(request.error));
-      const record = toContactRecord(appId, userId.data, request.data, new Date());
+      const record = toContactRecord(appId, userId, request.data, new Date());
       await contacts.put(record);
-      logger.info("contact stored", { appId, userId: userId.data });
+      logger.info("contact stored", { appId, userId: userId });
       return json(200, {
         userId: record.userId,
         locale: record.locale,

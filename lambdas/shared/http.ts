@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { MAX_BODY_BYTES } from "../../lib/topology.js";
-import type { FieldError } from "../domain/validation.js";
+import { userIdSchema } from "../domain/events.js";
+import { type FieldError, fieldErrors } from "../domain/validation.js";
 
 export function json(statusCode: number, body: unknown): APIGatewayProxyResult {
   return {
@@ -28,6 +29,15 @@ export function appIdOf(event: APIGatewayProxyEvent): string {
     throw new HttpError(json(401, { message: "Unauthorized" }));
   }
   return appId;
+}
+
+/** The `{userId}` path parameter, held to the same pseudonymous-ID rules as events. */
+export function userIdOf(event: APIGatewayProxyEvent): string {
+  const userId = userIdSchema.safeParse(event.pathParameters?.userId);
+  if (!userId.success) {
+    throw new HttpError(badRequest("invalid userId in path", fieldErrors(userId.error, "userId")));
+  }
+  return userId.data;
 }
 
 /** Parses a JSON body, enforcing the 1 MB contract (API Gateway itself allows 10 MB). */

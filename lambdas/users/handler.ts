@@ -4,12 +4,10 @@ import { DynamoFeatureStore } from "../adapters/dynamo-feature-store.js";
 import { deletePartition, deleteSingleItem } from "../adapters/dynamo-user-eraser.js";
 import { eraseFromOutbox } from "../adapters/outbox-eraser.js";
 import { consentSummary } from "../domain/contact.js";
-import { userIdSchema } from "../domain/events.js";
-import { fieldErrors } from "../domain/validation.js";
 import { dynamo } from "../shared/clients.js";
 import { optionalEnv, positiveIntEnv, requireEnv } from "../shared/config.js";
 import { ENV } from "../shared/env-names.js";
-import { appIdOf, badRequest, json, respond } from "../shared/http.js";
+import { appIdOf, json, respond, userIdOf } from "../shared/http.js";
 import { logger } from "../shared/logger.js";
 
 const usersTable = requireEnv(ENV.usersTable);
@@ -55,14 +53,12 @@ export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyRes
   respond(
     async () => {
       const appId = appIdOf(event);
-      const userId = userIdSchema.safeParse(event.pathParameters?.userId);
-      if (!userId.success)
-        return badRequest("invalid userId in path", fieldErrors(userId.error, "userId"));
+      const userId = userIdOf(event);
       switch (event.httpMethod) {
         case "GET":
-          return describeUser(appId, userId.data);
+          return describeUser(appId, userId);
         case "DELETE":
-          return eraseUser(appId, userId.data);
+          return eraseUser(appId, userId);
         default:
           return json(405, { message: `method ${event.httpMethod} is not allowed here` });
       }

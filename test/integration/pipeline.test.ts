@@ -147,6 +147,12 @@ describe("local pipeline", () => {
     });
     expect(badContact.status).toBe(400);
     expect(badContact.body.errors).toEqual([expect.objectContaining({ field: "timezone" })]);
+    const emailAsId = await api("GET", "/v1/users/ann%40example.com");
+    expect(emailAsId.status).toBe(400);
+    expect(emailAsId.body.errors).toContainEqual({
+      field: "userId",
+      message: "must be pseudonymous, not an e-mail address",
+    });
     expect((await fetch(`${local.url}/health`)).status).toBe(200);
   });
 });
