@@ -5,8 +5,8 @@
 import type { Channel } from "../lib/topology.js";
 import type { ApiKeyRecord } from "./domain/api-keys.js";
 import type { ContactRecord } from "./domain/contact.js";
-import type { BehaviourEvent, TrackedEvent } from "./domain/events.js";
-import type { UserProfile } from "./domain/features.js";
+import type { TrackedEvent } from "./domain/events.js";
+import type { FeatureInput, UserProfile } from "./domain/features.js";
 import type { RetentionMessage, Warning } from "./domain/retention.js";
 import type { RiskAssessment } from "./domain/risk.js";
 import type { RenderedMessage } from "./domain/templates.js";
@@ -25,7 +25,7 @@ export interface FeatureStore {
   applyEvents(
     appId: string,
     userId: string,
-    events: readonly BehaviourEvent[],
+    inputs: readonly FeatureInput[],
   ): Promise<{ readonly applied: number; readonly duplicates: number }>;
   getProfile(appId: string, userId: string): Promise<UserProfile | undefined>;
 }

@@ -9,8 +9,12 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { BehaviourEvent } from "../domain/events.js";
-import { applyEvents, type UserFeatures, type UserProfile } from "../domain/features.js";
+import {
+  applyEvents,
+  type FeatureInput,
+  type UserFeatures,
+  type UserProfile,
+} from "../domain/features.js";
 import type { RiskAssessment } from "../domain/risk.js";
 import { userPartitionKey } from "../domain/user-key.js";
 import type { FeatureStore, ProfileScanner } from "../ports.js";
@@ -53,11 +57,11 @@ export class DynamoFeatureStore implements FeatureStore, ProfileScanner {
     return result.Item ? toProfile(result.Item) : undefined;
   }
 
-  async applyEvents(appId: string, userId: string, events: readonly BehaviourEvent[]) {
+  async applyEvents(appId: string, userId: string, inputs: readonly FeatureInput[]) {
     // A transaction may not touch one item twice, so repeats inside the batch go first.
-    const unique = [...new Map(events.map((event) => [event.eventId, event])).values()];
+    const unique = [...new Map(inputs.map((input) => [input.event.eventId, input])).values()];
     let applied = 0;
-    let duplicates = events.length - unique.length;
+    let duplicates = inputs.length - unique.length;
     for (let start = 0; start < unique.length; start += MAX_EVENTS_PER_TRANSACTION) {
       const chunk = unique.slice(start, start + MAX_EVENTS_PER_TRANSACTION);
       const result = await this.applyChunk(appId, userId, chunk);
@@ -67,9 +71,9 @@ export class DynamoFeatureStore implements FeatureStore, ProfileScanner {
     return { applied, duplicates };
   }
 
-  private async applyChunk(appId: string, userId: string, events: readonly BehaviourEvent[]) {
+  private async applyChunk(appId: string, userId: string, inputs: readonly FeatureInput[]) {
     const pk = userPartitionKey(appId, userId);
-    let pending = [...events];
+    let pending = [...inputs];
     let duplicates = 0;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
       if (pending.length === 0) return { applied: 0, duplicates };
@@ -79,7 +83,7 @@ export class DynamoFeatureStore implements FeatureStore, ProfileScanner {
         await this.client.send(
           new TransactWriteCommand({
             TransactItems: [
-              ...pending.map((event) => ({
+              ...pending.map(({ event }) => ({
                 Put: {
                   TableName: this.tableName,
                   Item: {
@@ -112,10 +116,10 @@ export class DynamoFeatureStore implements FeatureStore, ProfileScanner {
         const seenBefore = new Set(
           pending
             .filter((_, index) => reasons[index]?.Code === "ConditionalCheckFailed")
-            .map((event) => event.eventId),
+            .map(({ event }) => event.eventId),
         );
         duplicates += seenBefore.size;
-        pending = pending.filter((event) => !seenBefore.has(event.eventId));
+        pending = pending.filter(({ event }) => !seenBefore.has(event.eventId));
         // Otherwise the profile moved on under us, or another transaction held an item: retry.
         if (seenBefore.size === 0) await pause(attempt);
       }

@@ -4,15 +4,7 @@
  */
 import { z } from "zod";
 import { CHANNELS, type Channel } from "../../lib/topology.js";
-
-function isIanaTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isIanaTimeZone } from "./calendar.js";
 
 const consentSchema = z.object({
   granted: z.boolean(),

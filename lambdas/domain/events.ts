@@ -3,6 +3,7 @@
  * validation and for the TypeScript types of events.
  */
 import { z } from "zod";
+import { isIanaTimeZone } from "./calendar.js";
 
 export const MAX_EVENTS_PER_BATCH = 500;
 /** Clock skew a client may have before an event counts as "from the future". */
@@ -28,7 +29,11 @@ const contextSchema = z.object({
   platform: z.enum(["ios", "android", "web", "mini_program", "other"]).optional(),
   deviceId: z.string().max(128).optional(),
   region: z.string().max(64).optional(),
-  timezone: z.string().max(64).optional(),
+  timezone: z
+    .string()
+    .max(64)
+    .refine(isIanaTimeZone, "must be an IANA time zone such as Asia/Shanghai")
+    .optional(),
 });
 
 const noProperties = z.object({}).optional();
@@ -112,10 +117,13 @@ export interface TrackedEvent {
   readonly appId: string;
   readonly receivedAt: string;
   readonly event: BehaviourEvent;
+  /** Purchase, refund or return amount in minor units of the base currency, converted at ingest. */
+  readonly baseAmountMinor?: number;
 }
 
 export const trackedEventSchema = z.object({
   appId: z.string().min(1),
   receivedAt: z.iso.datetime({ offset: true }),
   event: behaviourEventSchema,
+  baseAmountMinor: z.number().int().optional(),
 });

@@ -1,3 +1,4 @@
+import { type CurrencyTable, toBaseMinor } from "./currency.js";
 import { type BehaviourEvent, behaviourEventSchema, MAX_FUTURE_SKEW_MS } from "./events.js";
 import { type FieldError, fieldErrors } from "./validation.js";
 
@@ -10,6 +11,7 @@ export interface RejectedEvent {
 export interface AcceptedEvent {
   readonly index: number;
   readonly event: BehaviourEvent;
+  readonly baseAmountMinor?: number;
 }
 
 export interface ClassifiedBatch {
@@ -17,6 +19,13 @@ export interface ClassifiedBatch {
   /** Events whose `eventId` already appeared earlier in the same batch: counted once. */
   readonly duplicates: number;
   readonly rejected: readonly RejectedEvent[];
+}
+
+export interface IngestRules {
+  readonly now: Date;
+  /** Events before this instant are refused (a typo'd year, a replay of the wrong file). */
+  readonly horizon: Date;
+  readonly currencies: CurrencyTable;
 }
 
 function eventIdOf(raw: unknown): string | null {
@@ -27,16 +36,44 @@ function eventIdOf(raw: unknown): string | null {
   return null;
 }
 
+type Checked = { errors: FieldError[] } | { baseAmountMinor?: number };
+
+/** Rules one event must meet beyond its shape: time window and a known currency. */
+function checkEvent(event: BehaviourEvent, rules: IngestRules): Checked {
+  const at = Date.parse(event.occurredAt);
+  if (at > rules.now.getTime() + MAX_FUTURE_SKEW_MS) {
+    return { errors: [{ field: "occurredAt", message: "is more than 5 minutes in the future" }] };
+  }
+  if (at < rules.horizon.getTime()) {
+    return {
+      errors: [
+        { field: "occurredAt", message: `is before the horizon ${rules.horizon.toISOString()}` },
+      ],
+    };
+  }
+  if (event.type !== "purchase" && event.type !== "refund" && event.type !== "return") return {};
+  const { amount, currency } = event.properties as { amount: number; currency?: string };
+  const code = currency ?? rules.currencies.base;
+  const baseAmountMinor = toBaseMinor(amount, code, rules.currencies);
+  if (baseAmountMinor === undefined) {
+    return {
+      errors: [
+        { field: "properties.currency", message: `no exchange rate is configured for ${code}` },
+      ],
+    };
+  }
+  return { baseAmountMinor };
+}
+
 /**
  * Splits a batch into accepted, duplicate and rejected events. Each event stands alone: one bad
  * event never sinks the others, and each rejection says which event and which field.
  */
-export function classifyBatch(rawEvents: readonly unknown[], now: Date): ClassifiedBatch {
+export function classifyBatch(rawEvents: readonly unknown[], rules: IngestRules): ClassifiedBatch {
   const accepted: AcceptedEvent[] = [];
   const rejected: RejectedEvent[] = [];
   const seen = new Set<string>();
   let duplicates = 0;
-  const latestAllowed = now.getTime() + MAX_FUTURE_SKEW_MS;
 
   rawEvents.forEach((raw, index) => {
     const parsed = behaviourEventSchema.safeParse(raw);
@@ -45,12 +82,9 @@ export function classifyBatch(rawEvents: readonly unknown[], now: Date): Classif
       return;
     }
     const event = parsed.data;
-    if (Date.parse(event.occurredAt) > latestAllowed) {
-      rejected.push({
-        index,
-        eventId: event.eventId,
-        errors: [{ field: "occurredAt", message: "is more than 5 minutes in the future" }],
-      });
+    const checked = checkEvent(event, rules);
+    if ("errors" in checked) {
+      rejected.push({ index, eventId: event.eventId, errors: checked.errors });
       return;
     }
     if (seen.has(event.eventId)) {
@@ -58,7 +92,7 @@ export function classifyBatch(rawEvents: readonly unknown[], now: Date): Classif
       return;
     }
     seen.add(event.eventId);
-    accepted.push({ index, event });
+    accepted.push({ index, event, ...checked });
   });
 
   return { accepted, duplicates, rejected };

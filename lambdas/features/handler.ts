@@ -38,11 +38,7 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBa
     if (!write) {
       const group = byUser.get(key) ?? [];
       const first = group[0] as TrackedEvent;
-      write = store.applyEvents(
-        first.appId,
-        first.event.userId,
-        group.map((t) => t.event),
-      );
+      write = store.applyEvents(first.appId, first.event.userId, group);
       writes.set(key, write);
     }
     return write;

@@ -3,13 +3,15 @@ import { SqsEventQueue } from "../adapters/sqs-queue.js";
 import { eventBatchSchema } from "../domain/events.js";
 import { fieldErrors } from "../domain/validation.js";
 import { sqs } from "../shared/clients.js";
-import { requireEnv } from "../shared/config.js";
+import { currencyTableFromEnv, eventHorizonFromEnv, requireEnv } from "../shared/config.js";
 import { ENV } from "../shared/env-names.js";
 import { appIdOf, badRequest, json, jsonBody, respond } from "../shared/http.js";
 import { logger } from "../shared/logger.js";
 import { ingestEvents } from "../use-cases/ingest-events.js";
 
 const queue = new SqsEventQueue(sqs(), requireEnv(ENV.eventsQueueUrl));
+const currencies = currencyTableFromEnv();
+const horizon = eventHorizonFromEnv();
 
 export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
   respond(
@@ -22,7 +24,8 @@ export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyRes
           fieldErrors(batch.error),
         );
       }
-      const result = await ingestEvents(batch.data.events, appId, queue, new Date());
+      const rules = { now: new Date(), horizon, currencies };
+      const result = await ingestEvents(batch.data.events, appId, queue, rules);
       logger.info("batch ingested", {
         appId,
         accepted: result.accepted,

@@ -1,4 +1,12 @@
-import type { EnvName } from "./env-names.js";
+import {
+  type CurrencyTable,
+  DEFAULT_CURRENCY_TABLE,
+  parseCurrencyTable,
+} from "../domain/currency.js";
+import { ENV, type EnvName } from "./env-names.js";
+
+/** Before this, events are refused unless EVENT_HORIZON says otherwise (CDNOW starts 1997). */
+export const DEFAULT_EVENT_HORIZON = "1990-01-01T00:00:00Z";
 
 /** Raised at cold start when the deployment forgot a variable: the message names it. */
 export class ConfigError extends Error {
@@ -29,4 +37,23 @@ export function positiveIntEnv(name: EnvName, fallback: number, env = process.en
     throw new ConfigError(`environment variable ${name} must be a positive integer, got "${raw}"`);
   }
   return value;
+}
+
+export function currencyTableFromEnv(env = process.env): CurrencyTable {
+  const raw = optionalEnv(ENV.currencyTable, env);
+  if (raw === undefined) return DEFAULT_CURRENCY_TABLE;
+  try {
+    return parseCurrencyTable(raw);
+  } catch (error) {
+    throw new ConfigError(`${ENV.currencyTable}: ${(error as Error).message}`);
+  }
+}
+
+export function eventHorizonFromEnv(env = process.env): Date {
+  const raw = optionalEnv(ENV.eventHorizon, env) ?? DEFAULT_EVENT_HORIZON;
+  const horizon = new Date(raw);
+  if (Number.isNaN(horizon.getTime())) {
+    throw new ConfigError(`${ENV.eventHorizon} must be an ISO 8601 date, got "${raw}"`);
+  }
+  return horizon;
 }

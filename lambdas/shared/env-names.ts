@@ -19,6 +19,10 @@ export const ENV = {
   inactivityDays: "INACTIVITY_DAYS",
   /** Days an applied event's dedupe marker is kept; longer than any redelivery or replay window. */
   dedupeTtlDays: "DEDUPE_TTL_DAYS",
+  /** JSON rate table `{"base":"CNY","rates":{"USD":7.1,...}}`; amounts are converted to base. */
+  currencyTable: "CURRENCY_TABLE",
+  /** Events dated before this ISO instant are refused. */
+  eventHorizon: "EVENT_HORIZON",
   /** Comma-separated channel preference order for retention messages, e.g. `email,push,sms`. */
   channelPreference: "CHANNEL_PREFERENCE",
   /** `aws` (SNS SMS, SES, SNS mobile push) or `outbox` (JSON lines file, local mode). */

@@ -1,4 +1,4 @@
-import { classifyBatch, type RejectedEvent } from "../domain/ingest.js";
+import { classifyBatch, type IngestRules, type RejectedEvent } from "../domain/ingest.js";
 import type { EventQueue } from "../ports.js";
 
 export interface IngestResult {
@@ -16,12 +16,17 @@ export async function ingestEvents(
   rawEvents: readonly unknown[],
   appId: string,
   queue: EventQueue,
-  now: Date,
+  rules: IngestRules,
 ): Promise<IngestResult> {
-  const batch = classifyBatch(rawEvents, now);
-  const receivedAt = now.toISOString();
+  const batch = classifyBatch(rawEvents, rules);
+  const receivedAt = rules.now.toISOString();
   const { failedEventIds } = await queue.enqueue(
-    batch.accepted.map(({ event }) => ({ appId, receivedAt, event })),
+    batch.accepted.map(({ event, baseAmountMinor }) => ({
+      appId,
+      receivedAt,
+      event,
+      ...(baseAmountMinor === undefined ? {} : { baseAmountMinor }),
+    })),
   );
   const failed = new Set(failedEventIds);
   const notQueued: RejectedEvent[] = batch.accepted

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { UserProfile } from "../../lambdas/domain/features.js";
+import { applyEvents, type UserProfile } from "../../lambdas/domain/features.js";
 import type { Warning } from "../../lambdas/domain/retention.js";
 import type { RiskAssessment } from "../../lambdas/domain/risk.js";
 import type { MessageQueue, ProfileScanner } from "../../lambdas/ports.js";
 import { scoreSegment } from "../../lambdas/use-cases/score-segment.js";
+import { appOpen } from "../fixtures/events.js";
 
 class InMemoryProfiles implements ProfileScanner {
   constructor(public profiles: UserProfile[]) {}
@@ -27,13 +28,7 @@ class RecordingQueue implements MessageQueue<Warning> {
 }
 
 const profile = (userId: string, lastSeenAt: string): UserProfile => ({
-  appId: "shop",
-  userId,
-  firstSeenAt: "2026-01-01T00:00:00.000Z",
-  lastSeenAt,
-  eventCount: 1,
-  countsByType: { app_open: 1 },
-  lastSeenByType: { app_open: lastSeenAt },
+  ...applyEvents(undefined, "shop", userId, [appOpen(userId, lastSeenAt)]),
   version: 1,
 });
 
@@ -63,7 +58,10 @@ describe("scoreSegment", () => {
   });
 
   it("scores a record from an older schema with what it has and counts what it skipped", async () => {
-    const broken = { ...profile("old", "x"), lastSeenAt: undefined } as unknown as UserProfile;
+    const broken = {
+      ...profile("old", "2026-10-30T00:00:00Z"),
+      lastSeenAt: undefined,
+    } as unknown as UserProfile;
     const profiles = new InMemoryProfiles([broken, profile("quiet", "2026-09-15T00:00:00.000Z")]);
     const summary = await scoreSegment(job, profiles, new RecordingQueue(), 30);
     expect(summary).toEqual({ scored: 1, atRisk: 1, warned: 1, skipped: 1 });
