@@ -20,13 +20,23 @@ export interface EventQueue {
   enqueue(events: readonly TrackedEvent[]): Promise<{ readonly failedEventIds: readonly string[] }>;
 }
 
+export interface UserEvents {
+  readonly appId: string;
+  readonly userId: string;
+  readonly inputs: readonly FeatureInput[];
+}
+
+/** How many of a user's events were new and how many seen before, or why they failed. */
+export type UserBatchOutcome =
+  | { readonly applied: number; readonly duplicates: number }
+  | { readonly error: Error };
+
 export interface FeatureStore {
-  /** Applies each event at most once, ever; returns how many were new and how many seen before. */
-  applyEvents(
-    appId: string,
-    userId: string,
-    inputs: readonly FeatureInput[],
-  ): Promise<{ readonly applied: number; readonly duplicates: number }>;
+  /**
+   * Applies each event at most once, ever. Outcomes are keyed by `userPartitionKey`; one user's
+   * failure leaves the others applied.
+   */
+  applyBatch(batch: readonly UserEvents[]): Promise<Map<string, UserBatchOutcome>>;
   getProfile(appId: string, userId: string): Promise<UserProfile | undefined>;
 }
 

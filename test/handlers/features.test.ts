@@ -1,5 +1,9 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  TransactWriteCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { lambdaContext, setHandlerEnv, sqsEvent } from "./env.js";
@@ -14,51 +18,75 @@ const tracked = (userId: string, eventId: string, occurredAt = "2026-11-01T00:00
   event: { eventId, userId, type: "app_open", occurredAt },
 });
 
-function transactions() {
+type Items = NonNullable<TransactWriteCommand["input"]["TransactItems"]>;
+
+function transactions(): Items[] {
   return dynamoMock
     .commandCalls(TransactWriteCommand)
     .map((call) => call.args[0].input.TransactItems ?? []);
 }
 
+const keysOf = (items: Items | undefined) =>
+  (items ?? []).map(
+    (item) => `${String(item.Put?.Item?.pk).split("#").at(-1)}:${item.Put?.Item?.sk}`,
+  );
+
+function cancelled(codes: string[]) {
+  return new TransactionCanceledException({
+    $metadata: {},
+    message: "cancelled",
+    CancellationReasons: codes.map((Code) => ({ Code })),
+  });
+}
+
+const storedProfile = (userId: string, version: number) => ({
+  pk: `APP#shop#USER#${userId}`,
+  sk: "PROFILE",
+  appId: "shop",
+  userId,
+  firstSeenAt: "2026-10-01T00:00:00.000Z",
+  lastSeenAt: "2026-10-01T00:00:00.000Z",
+  eventCount: 5,
+  countsByType: { login: 5 },
+  version,
+});
+
 beforeEach(() => {
   dynamoMock.reset();
-  dynamoMock.on(GetCommand).resolves({});
+  dynamoMock.on(BatchGetCommand).resolves({ Responses: { users: [] } });
   dynamoMock.on(TransactWriteCommand).resolves({});
 });
 
 describe("features handler", () => {
-  it("makes one transaction per user per batch: a marker per event plus the profile", async () => {
+  it("writes the whole batch in one transaction: a marker per event and one profile per user", async () => {
     const response = await handler(
       sqsEvent([tracked("a", "1"), tracked("b", "2"), tracked("a", "3"), tracked("a", "1")]),
       lambdaContext,
     );
     expect(response.batchItemFailures).toEqual([]);
+    expect(dynamoMock.commandCalls(BatchGetCommand)).toHaveLength(1);
     const writes = transactions();
-    expect(writes).toHaveLength(2);
-    const forA = writes.find((items) => items.some((i) => String(i.Put?.Item?.pk).endsWith("#a")));
-    expect(forA?.map((i) => i.Put?.Item?.sk)).toEqual(["EVENT#1", "EVENT#3", "PROFILE"]);
-    expect(forA?.[2]?.Put?.Item).toMatchObject({
+    expect(writes).toHaveLength(1);
+    expect(keysOf(writes[0])).toEqual([
+      "a:EVENT#1",
+      "a:EVENT#3",
+      "a:PROFILE",
+      "b:EVENT#2",
+      "b:PROFILE",
+    ]);
+    expect(writes[0]?.[2]?.Put?.Item).toMatchObject({
       eventCount: 2,
       version: 1,
       appId: "shop",
       userId: "a",
     });
+    expect(writes[0]?.[2]?.Put?.ConditionExpression).toBe("attribute_not_exists(pk)");
   });
 
   it("drops events whose marker exists and applies the rest", async () => {
     dynamoMock
       .on(TransactWriteCommand)
-      .rejectsOnce(
-        new TransactionCanceledException({
-          $metadata: {},
-          message: "cancelled",
-          CancellationReasons: [
-            { Code: "ConditionalCheckFailed" },
-            { Code: "None" },
-            { Code: "None" },
-          ],
-        }),
-      )
+      .rejectsOnce(cancelled(["ConditionalCheckFailed", "None", "None"]))
       .resolves({});
     const response = await handler(
       sqsEvent([tracked("a", "old"), tracked("a", "new")]),
@@ -66,37 +94,18 @@ describe("features handler", () => {
     );
     expect(response.batchItemFailures).toEqual([]);
     const [, retry] = transactions();
-    expect(retry?.map((i) => i.Put?.Item?.sk)).toEqual(["EVENT#new", "PROFILE"]);
+    expect(keysOf(retry)).toEqual(["a:EVENT#new", "a:PROFILE"]);
     expect(retry?.[1]?.Put?.Item).toMatchObject({ eventCount: 1 });
   });
 
-  it("re-reads and retries when the profile changed under it", async () => {
+  it("re-reads and retries a user whose profile changed under it", async () => {
     dynamoMock
-      .on(GetCommand)
-      .resolvesOnce({})
-      .resolves({
-        Item: {
-          pk: "p",
-          sk: "PROFILE",
-          appId: "shop",
-          userId: "a",
-          firstSeenAt: "2026-10-01T00:00:00.000Z",
-          lastSeenAt: "2026-10-01T00:00:00.000Z",
-          eventCount: 5,
-          countsByType: { login: 5 },
-          lastSeenByType: {},
-          version: 7,
-        },
-      });
+      .on(BatchGetCommand)
+      .resolvesOnce({ Responses: { users: [] } })
+      .resolves({ Responses: { users: [storedProfile("a", 7)] } });
     dynamoMock
       .on(TransactWriteCommand)
-      .rejectsOnce(
-        new TransactionCanceledException({
-          $metadata: {},
-          message: "cancelled",
-          CancellationReasons: [{ Code: "None" }, { Code: "ConditionalCheckFailed" }],
-        }),
-      )
+      .rejectsOnce(cancelled(["None", "ConditionalCheckFailed"]))
       .resolves({});
     await handler(sqsEvent([tracked("a", "1")]), lambdaContext);
     const [, retry] = transactions();
@@ -107,10 +116,15 @@ describe("features handler", () => {
     });
   });
 
-  it("fails a poison record alone and the failing user's records together", async () => {
-    dynamoMock.on(TransactWriteCommand).callsFake((input) => {
-      const pk = String(input.TransactItems?.[0]?.Put?.Item?.pk);
-      if (pk.endsWith("#b")) throw new Error("throttled");
+  it("fails a poison record alone, and a user who keeps conflicting without holding up the others", async () => {
+    dynamoMock.on(TransactWriteCommand).callsFake((input: TransactWriteCommand["input"]) => {
+      const items = input.TransactItems ?? [];
+      const reasons = items.map((item) =>
+        String(item.Put?.Item?.pk).endsWith("#b") && item.Put?.Item?.sk === "PROFILE"
+          ? "ConditionalCheckFailed"
+          : "None",
+      );
+      if (reasons.includes("ConditionalCheckFailed")) throw cancelled(reasons);
       return {};
     });
     const response = await handler(
@@ -129,5 +143,16 @@ describe("features handler", () => {
       "m3",
       "m4",
     ]);
+    const committedForA = transactions().filter((items) => keysOf(items).includes("a:PROFILE"));
+    expect(committedForA.at(-1)?.every((item) => String(item.Put?.Item?.pk).endsWith("#a"))).toBe(
+      true,
+    );
+  }, 30_000);
+
+  it("retries users whose transaction failed for throttling, then fails only them", async () => {
+    dynamoMock.on(TransactWriteCommand).rejectsOnce(new Error("ThrottlingException")).resolves({});
+    const response = await handler(sqsEvent([tracked("a", "1"), tracked("b", "2")]), lambdaContext);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(transactions()).toHaveLength(2);
   });
 });
