@@ -85,6 +85,12 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** CHURNWATCH_API_KEY, when set to something (an empty variable counts as unset). */
+export function apiKeyFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  const key = env.CHURNWATCH_API_KEY?.trim();
+  return key ? key : undefined;
+}
+
 function defaultPort(): number {
   const raw = process.env.PORT;
   if (raw === undefined || raw.trim() === "") return DEFAULT_PORT;
@@ -103,7 +109,8 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
   const persistent = options.dataDir !== undefined;
   const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   const outboxPath = join(dataDir, OUTBOX_FILE);
-  const apiKey = options.apiKey ?? process.env.CHURNWATCH_API_KEY ?? DEFAULT_API_KEY;
+  const apiKey = options.apiKey ?? apiKeyFromEnv(process.env) ?? DEFAULT_API_KEY;
+  if (apiKey.trim() === "") throw new Error("the API key must not be empty");
 
   // Undone in reverse order on stop, or as far as start got when it fails.
   const cleanups: { name: string; run: () => Promise<void> | void }[] = [];

@@ -15,6 +15,7 @@ import { freePort } from "./free-port.js";
 export interface DynamoDbLocal {
   readonly endpoint: string;
   readonly port: number;
+  /** The watchdog shell's pid; it leads the process group the JVM runs in. */
   readonly pid: number | undefined;
   stop(): Promise<void>;
 }
@@ -31,6 +32,24 @@ export const JAVA_MISSING_MESSAGE =
   "churnwatch needs Java 17+ for DynamoDB Local: install it, e.g. `apt-get install openjdk-17-jre-headless`";
 
 const OUTPUT_TAIL_CHARS = 4_000;
+
+/**
+ * `sh -c` script: $1 = the pid to watch, the rest = the java command line. Runs java, exits with
+ * its status if it ends, kills it once the watched process is gone, and passes SIGTERM on.
+ */
+const WATCHDOG_SCRIPT = [
+  'watched="$1"; shift',
+  '"$@" & jvm=$!',
+  'trap \'kill "$jvm" 2>/dev/null; wait "$jvm"; exit 143\' TERM INT HUP',
+  'while kill -0 "$watched" 2>/dev/null; do',
+  '  kill -0 "$jvm" 2>/dev/null || { wait "$jvm"; exit $?; }',
+  "  sleep 1 & wait $!",
+  "done",
+  'kill "$jvm" 2>/dev/null',
+].join("\n");
+
+/** The shell's status for "command not found". */
+const COMMAND_NOT_FOUND = 127;
 const BIND_RETRIES = 3;
 
 /** What a JVM that failed to start printed, turned into something a person can act on. */
@@ -88,11 +107,21 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   });
 }
 
+/** Signals the watchdog and the JVM together (the child leads its own process group). */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill("SIGTERM");
+  signalGroup(child, "SIGTERM");
   if (await waitForExit(child, 5_000)) return;
-  child.kill("SIGKILL");
+  signalGroup(child, "SIGKILL");
   await waitForExit(child, 2_000);
 }
 
@@ -104,13 +133,27 @@ async function attemptStart(options: DynamoDbLocalOptions, home: string): Promis
   const { logger } = options;
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(options.javaCommand ?? "java", javaArguments(home, port, options.dbPath), {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  // The JVM runs under a small shell watchdog that kills it when this process disappears without
+  // a clean stop (SIGKILL, a test runner killing its worker): nothing else could, and an orphaned
+  // JVM holds a port and a few hundred MB. Both get their own process group, so a terminal's
+  // Ctrl-C (sent to the whole foreground group) does not kill the JVM under the batches local
+  // mode is still finishing; stop() signals the group instead.
+  const child = spawn(
+    "sh",
+    [
+      "-c",
+      WATCHDOG_SCRIPT,
+      "churnwatch-dynamodb-local",
+      String(process.pid),
+      options.javaCommand ?? "java",
+      ...javaArguments(home, port, options.dbPath),
+    ],
+    { stdio: ["ignore", "pipe", "pipe"], detached: true },
+  );
 
-  // Kill the JVM if this process exits without a clean stop (uncaught error, process.exit):
-  // `kill` is synchronous, which is all an exit listener may do.
-  const killOnExit = () => child.kill("SIGKILL");
+  // On an exit without stop (uncaught error, process.exit) kill the group at once: `kill` is
+  // synchronous, which is all an exit listener may do.
+  const killOnExit = () => signalGroup(child, "SIGKILL");
   process.once("exit", killOnExit);
 
   let output = "";
@@ -138,9 +181,12 @@ async function attemptStart(options: DynamoDbLocalOptions, home: string): Promis
   try {
     while (Date.now() < deadline) {
       if (spawnError) {
-        throw spawnError.code === "ENOENT"
-          ? new EnvironmentError(JAVA_MISSING_MESSAGE)
-          : new EnvironmentError(`could not run java: ${spawnError.message}`);
+        throw new EnvironmentError(
+          `could not run DynamoDB Local through sh: ${spawnError.message}`,
+        );
+      }
+      if (child.exitCode === COMMAND_NOT_FOUND) {
+        throw new EnvironmentError(JAVA_MISSING_MESSAGE);
       }
       if (child.exitCode !== null || child.signalCode !== null) {
         const diagnosis = diagnoseStartFailure(output);

@@ -126,7 +126,12 @@ export function createRequestHandler(
       }
       return true;
     }
-    const run = matchPath(LOCAL_SCHEDULE_RUN, path);
+    let run: Readonly<Record<string, string>> | undefined;
+    try {
+      run = matchPath(LOCAL_SCHEDULE_RUN, path);
+    } catch {
+      run = undefined; // broken %-encoding: not a schedule name, left to the 404 below
+    }
     if (run && method === "POST") {
       if (await authorizeLocal(deps, request, response)) {
         await runSchedule(deps, request, response, run.name as string);

@@ -214,6 +214,8 @@ describe("local mode", () => {
       status: 404,
       body: { message: "Not Found" },
     });
+    expect((await call("POST", "/_local/schedules/%E0%A4%A/run", { key: KEY })).status).toBe(404);
+    expect((await call("GET", "/v1/users/%E0%A4%A", { key: KEY })).status).toBe(400);
     const wrong = await call("PATCH", "/v1/users/u1", { key: KEY });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get("allow")).toBe("GET, DELETE");

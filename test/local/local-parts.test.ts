@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENV } from "../../lambdas/shared/env-names.js";
+import { queueUrlEnv, tableEnv, topicArnEnv } from "../../lib/topology.js";
 import { AsOfError, parseAsOf } from "../../local/as-of.js";
 import { diagnoseStartFailure } from "../../local/emulators/dynamodb-local.js";
 import { buildHandlerEnv } from "../../local/handler-env.js";
@@ -224,8 +225,18 @@ describe("the handlers' environment", () => {
     powertoolsLogLevel: "WARN",
   });
 
-  it("sets every variable the handlers read", () => {
-    for (const name of Object.values(ENV)) expect(env[name], name).toBeTruthy();
+  it("sets every resource variable of the topology and the local-mode switches", () => {
+    const required = [
+      ...Object.values(tableEnv),
+      ...Object.values(queueUrlEnv),
+      ...Object.values(topicArnEnv),
+      ENV.channelProvider,
+      ENV.outboxPath,
+      ENV.dynamodbEndpoint,
+      ENV.sqsEndpoint,
+      ENV.snsEndpoint,
+    ];
+    for (const name of required) expect(env[name as string], name).toBeTruthy();
   });
 
   it("points each variable at the right resource", () => {

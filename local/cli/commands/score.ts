@@ -3,7 +3,7 @@ import { AsOfError, parseAsOf } from "../../as-of.js";
 import { LocalModeError, UsageError } from "../../errors.js";
 import type { IdleReport } from "../../idle.js";
 import { eventBridgeTime } from "../../schedule/scheduled-event.js";
-import { DEFAULT_API_KEY, DEFAULT_PORT } from "../../start-local.js";
+import { apiKeyFromEnv, DEFAULT_API_KEY, DEFAULT_PORT } from "../../start-local.js";
 import type { LocalStats } from "../../stats.js";
 import { defineCommand, noPositionals, parsePort, stringFlag } from "../command.js";
 import type { CliIo } from "../io.js";
@@ -119,7 +119,7 @@ Options:
         ? parsePort(env.PORT, "churnwatch score: PORT")
         : DEFAULT_PORT;
     const url = normalizeUrl(rawUrl ?? `http://127.0.0.1:${port}`);
-    const apiKey = stringFlag(values, "api-key") ?? env.CHURNWATCH_API_KEY ?? DEFAULT_API_KEY;
+    const apiKey = stringFlag(values, "api-key") ?? apiKeyFromEnv(env) ?? DEFAULT_API_KEY;
     if (apiKey.trim() === "") throw new UsageError("churnwatch score: --api-key must not be empty");
     return {
       ...(asOf ? { asOf } : {}),

@@ -1,7 +1,13 @@
 /** `churnwatch start`: local mode in the foreground until Ctrl-C. */
-import { relative } from "node:path";
+import { isAbsolute, relative } from "node:path";
 import { errorMessage, UsageError } from "../../errors.js";
-import { DEFAULT_API_KEY, DEFAULT_PORT, type LocalMode, startLocal } from "../../start-local.js";
+import {
+  apiKeyFromEnv,
+  DEFAULT_API_KEY,
+  DEFAULT_PORT,
+  type LocalMode,
+  startLocal,
+} from "../../start-local.js";
 import { defineCommand, noPositionals, parsePort, stringFlag } from "../command.js";
 import type { CliIo } from "../io.js";
 
@@ -9,6 +15,12 @@ export interface StartOptions {
   readonly port: number;
   readonly dataDir?: string;
   readonly verbose: boolean;
+}
+
+/** Relative to the working directory when inside it, absolute otherwise. */
+function shortPath(path: string): string {
+  const shorter = relative(process.cwd(), path);
+  return shorter === "" ? "." : shorter.startsWith("..") || isAbsolute(shorter) ? path : shorter;
 }
 
 function shellQuote(text: string): string {
@@ -32,8 +44,8 @@ export function readyBanner(local: LocalMode, keyFromEnv: boolean): string {
   const keyHint = keyFromEnv
     ? "from CHURNWATCH_API_KEY"
     : `${DEFAULT_API_KEY} (set CHURNWATCH_API_KEY to change it)`;
-  const dataDir = relative(process.cwd(), local.dataDir) || ".";
-  const outbox = relative(process.cwd(), local.outboxPath);
+  const dataDir = shortPath(local.dataDir);
+  const outbox = shortPath(local.outboxPath);
   const storage = local.persistent
     ? `${dataDir} (DynamoDB data and outbox kept across restarts; queues start empty)`
     : `DynamoDB in memory; outbox at ${outbox} (emptied on start)`;
@@ -81,6 +93,7 @@ Options:
 Environment:
   PORT                 default port
   CHURNWATCH_API_KEY   the API key local mode accepts (default: ${DEFAULT_API_KEY})
+  CHURNWATCH_LOG_LEVEL debug, info, warn (default) or error; --verbose means info
 `,
   options: {
     port: { type: "string" },
@@ -110,7 +123,7 @@ Environment:
       logLevel: options.verbose ? "info" : "warn",
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     });
-    io.stdout(readyBanner(local, io.env.CHURNWATCH_API_KEY !== undefined));
+    io.stdout(readyBanner(local, apiKeyFromEnv(io.env) !== undefined));
     const received = await signal;
     io.stderr(`\n${received}: stopping…\n`);
     // A second Ctrl-C while stopping means "now": the exit hook still kills the JVM.
