@@ -23,6 +23,8 @@ export const ENV = {
   currencyTable: "CURRENCY_TABLE",
   /** Events dated before this ISO instant are refused. */
   eventHorizon: "EVENT_HORIZON",
+  /** Spend in the last 365 days (base currency, major units) above which a user is high value. */
+  highValueThreshold: "HIGH_VALUE_THRESHOLD",
   /** Comma-separated channel preference order for retention messages, e.g. `email,push,sms`. */
   channelPreference: "CHANNEL_PREFERENCE",
   /** `aws` (SNS SMS, SES, SNS mobile push) or `outbox` (JSON lines file, local mode). */

@@ -4,6 +4,7 @@ import { DynamoFeatureStore } from "../adapters/dynamo-feature-store.js";
 import { deletePartition, deleteSingleItem } from "../adapters/dynamo-user-eraser.js";
 import { eraseFromOutbox } from "../adapters/outbox-eraser.js";
 import { consentSummary } from "../domain/contact.js";
+import { DEFAULT_INDICATOR_OPTIONS, deriveIndicators } from "../domain/indicators.js";
 import { dynamo } from "../shared/clients.js";
 import { optionalEnv, positiveIntEnv, requireEnv } from "../shared/config.js";
 import { ENV } from "../shared/env-names.js";
@@ -20,6 +21,10 @@ const features = new DynamoFeatureStore(
   positiveIntEnv(ENV.dedupeTtlDays, 400),
 );
 const contacts = new DynamoContactStore(dynamo(), contactsTable);
+const indicatorOptions = {
+  ...DEFAULT_INDICATOR_OPTIONS,
+  highValueMinor: positiveIntEnv(ENV.highValueThreshold, 5000) * 100,
+};
 
 async function describeUser(appId: string, userId: string): Promise<APIGatewayProxyResult> {
   const [profile, contact] = await Promise.all([
@@ -31,6 +36,7 @@ async function describeUser(appId: string, userId: string): Promise<APIGatewayPr
   return json(200, {
     userId,
     features: profile ? userFeatures : null,
+    indicators: profile ? deriveIndicators(profile, new Date(), indicatorOptions) : null,
     risk: risk ?? null,
     consent: consentSummary(contact),
   });

@@ -87,6 +87,11 @@ describe("local pipeline", () => {
       countsByType: { app_open: 2, login: 1 },
     });
     expect(before.body.risk).toBeNull();
+    expect(before.body.indicators).toMatchObject({
+      lifecycleStage: "new",
+      valueTier: "standard",
+      activeDays: { d7: 3, total: 3 },
+    });
 
     const run = (await local.runSchedule("scoring", asOf)) as { status: string };
     expect(run.status).toBe("dispatched");

@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import type { BehaviourEvent } from "../../lambdas/domain/events.js";
+import { applyEvents, type FeatureInput } from "../../lambdas/domain/features.js";
+import { deriveIndicators } from "../../lambdas/domain/indicators.js";
+
+let id = 0;
+function input(
+  type: string,
+  occurredAt: string,
+  extra: Partial<FeatureInput> & { properties?: unknown; timezone?: string } = {},
+): FeatureInput {
+  id += 1;
+  const { properties, timezone, baseAmountMinor } = extra;
+  return {
+    event: {
+      eventId: `i${id}`,
+      userId: "u",
+      type,
+      occurredAt,
+      ...(properties ? { properties } : {}),
+      ...(timezone ? { context: { timezone } } : {}),
+    } as BehaviourEvent,
+    ...(baseAmountMinor === undefined ? {} : { baseAmountMinor }),
+  };
+}
+
+const purchase = (at: string, minor: number, coupon = false) =>
+  input("purchase", at, {
+    properties: {
+      orderId: `o${id}`,
+      amount: minor / 100,
+      currency: "CNY",
+      ...(coupon ? { couponCode: "X" } : {}),
+    },
+    baseAmountMinor: minor,
+  });
+
+const asOf = new Date("2026-11-01T00:00:00Z");
+
+describe("deriveIndicators", () => {
+  it.each([
+    ["2026-10-15T00:00:00Z", "new"],
+    ["2026-07-01T00:00:00Z", "growth"],
+    ["2025-11-01T00:00:00Z", "mature"],
+  ])("first seen %s → %s", (firstSeen, stage) => {
+    const features = applyEvents(undefined, "a", "u", [input("app_open", firstSeen)]);
+    expect(deriveIndicators(features, asOf).lifecycleStage).toBe(stage);
+  });
+
+  it("is high value above 5,000 CNY in the last 365 days only", () => {
+    const features = applyEvents(undefined, "a", "u", [
+      purchase("2025-06-01T00:00:00Z", 900_000),
+      purchase("2026-05-01T00:00:00Z", 300_000),
+      purchase("2026-10-01T00:00:00Z", 200_001, true),
+    ]);
+    const indicators = deriveIndicators(features, asOf);
+    expect(indicators.revenue365Minor).toBe(500_001);
+    expect(indicators.valueTier).toBe("high");
+    expect(indicators.orders).toMatchObject({ count: 3, count365: 2, repeatPurchaseDays: 2 });
+    expect(indicators.orders.couponOrderShare).toBeCloseTo(1 / 3);
+    expect(deriveIndicators(features, new Date("2027-06-01T00:00:00Z")).valueTier).toBe("standard");
+  });
+
+  it("measures the drop of interactions against the user's own baseline", () => {
+    const events: FeatureInput[] = [];
+    // Recent 14 days (today included): 1 open a day; the 28 days before: 2 a day.
+    const noon = new Date("2026-11-01T12:00:00Z");
+    for (let d = 0; d < 42; d += 1) {
+      const at = new Date(noon.getTime() - d * 86_400_000 - 3_600_000).toISOString();
+      events.push(input("app_open", at));
+      if (d >= 14) events.push(input("app_open", at));
+    }
+    const { interaction } = deriveIndicators(applyEvents(undefined, "a", "u", events), noon);
+    expect(interaction.recentPerDay).toBe(1);
+    expect(interaction.baselinePerDay).toBe(2);
+    expect(interaction.change).toBe(-0.5);
+  });
+
+  it("counts activity windows in the user's time zone", () => {
+    const features = applyEvents(undefined, "a", "u", [
+      // 2026-10-31 20:00 UTC is already 2026-11-01 in Shanghai.
+      input("app_open", "2026-10-31T20:00:00Z", { timezone: "Asia/Shanghai" }),
+      input("login", "2026-10-20T00:00:00Z"),
+    ]);
+    const indicators = deriveIndicators(features, new Date("2026-11-01T12:00:00Z"));
+    expect(indicators.timezone).toBe("Asia/Shanghai");
+    expect(indicators.activeDays).toEqual({ d7: 1, d30: 2, d90: 2, d365: 2, total: 2 });
+    expect(indicators.daysSinceLastLogin).toBe(12);
+  });
+
+  it("reports experience signals: abandonment, slow pages, complaints, uninstall after last open", () => {
+    const features = applyEvents(undefined, "a", "u", [
+      input("app_open", "2026-10-01T00:00:00Z"),
+      input("cart_abandon", "2026-10-02T00:00:00Z"),
+      input("cart_abandon", "2026-10-03T00:00:00Z"),
+      purchase("2026-09-01T00:00:00Z", 1000),
+      input("page_load", "2026-10-04T00:00:00Z", { properties: { ms: 3500 } }),
+      input("page_load", "2026-10-04T00:00:01Z", { properties: { ms: 800 } }),
+      input("complaint", "2026-10-05T00:00:00Z"),
+      input("search", "2026-10-20T00:00:00Z", { properties: { query: "x", resultCount: 0 } }),
+      input("uninstall", "2026-10-25T00:00:00Z"),
+    ]);
+    const indicators = deriveIndicators(features, asOf);
+    expect(indicators.cartAbandonmentRate).toBeCloseTo(2 / 3);
+    expect(indicators.slowPageLoads).toEqual({ count: 1, share: 0.5 });
+    expect(indicators.complaints).toBe(1);
+    expect(indicators.searchesWithoutPurchase30d).toBe(1);
+    expect(indicators.uninstallSignalAt).toBe("2026-10-25T00:00:00.000Z");
+    expect(indicators.silenceSince).toBe("2026-10-25T00:00:00.000Z");
+  });
+});
