@@ -6,6 +6,8 @@
 import { RemovalPolicy } from "aws-cdk-lib";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { z } from "zod";
+import { parseCurrencyTable } from "../lambdas/domain/currency.js";
+import { DEFAULT_EVENT_HORIZON } from "../lambdas/shared/config.js";
 import { CHANNELS, type Channel } from "./topology.js";
 
 export const STAGES = ["dev", "prod"] as const;
@@ -36,6 +38,12 @@ export interface StageConfig {
    * so accounts with a small concurrency limit (new accounts start at 10) must turn this off.
    */
   readonly reserveSenderConcurrency: boolean;
+  /** Exchange rates into the base currency, as JSON; unset keeps the built-in CNY table. */
+  readonly currencyTable?: string;
+  /** Events dated before this instant are refused at ingest. */
+  readonly eventHorizon: string;
+  /** Spend in 365 days (base currency, major units) above which a user is high value. */
+  readonly highValueThreshold: number;
   /** prod keeps data when the stack or a resource is deleted; dev cleans up after itself. */
   readonly removalPolicy: RemovalPolicy;
   readonly deletionProtection: boolean;
@@ -107,6 +115,21 @@ const contextSchema = z.object({
   }),
   logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }),
   reserveSenderConcurrency: flag,
+  currencyTable: z
+    .string()
+    .superRefine((json, ctx) => {
+      try {
+        parseCurrencyTable(json);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+      }
+    })
+    .optional(),
+  eventHorizon: z.iso.datetime({
+    offset: true,
+    error: "must be an ISO 8601 date-time with offset",
+  }),
+  highValueThreshold: integer(1, 1_000_000_000),
 });
 
 /** The context keys this app reads; anything else in context is left to CDK. */
@@ -122,6 +145,8 @@ const COMMON_DEFAULTS = {
   apiThrottleRateLimit: 100,
   apiThrottleBurstLimit: 200,
   reserveSenderConcurrency: true,
+  eventHorizon: DEFAULT_EVENT_HORIZON,
+  highValueThreshold: 5000,
 } as const;
 
 /** Defaults per stage; prod keeps logs longer and logs less. */
@@ -172,6 +197,9 @@ export function loadConfig(lookup: (key: string) => unknown): StageConfig {
     logRetention: c.logRetentionDays as RetentionDays,
     logLevel: c.logLevel,
     reserveSenderConcurrency: c.reserveSenderConcurrency,
+    ...(c.currencyTable ? { currencyTable: c.currencyTable } : {}),
+    eventHorizon: c.eventHorizon,
+    highValueThreshold: c.highValueThreshold,
     removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     deletionProtection: prod,
   };

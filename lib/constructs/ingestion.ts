@@ -110,6 +110,9 @@ export class Ingestion extends Construct {
     this.eventsQueue.bindSender(fn("ingest"));
     this.eventsQueue.attachConsumer(fn("features"));
     fn("features").addEnvironment(ENV.dedupeTtlDays, String(config.dedupeTtlDays));
+    fn("ingest").addEnvironment(ENV.eventHorizon, config.eventHorizon);
+    if (config.currencyTable) fn("ingest").addEnvironment(ENV.currencyTable, config.currencyTable);
+    fn("users").addEnvironment(ENV.highValueThreshold, String(config.highValueThreshold));
 
     const accessLogs = new LogGroup(this, "AccessLogs", {
       retention: config.logRetention,

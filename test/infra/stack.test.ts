@@ -134,6 +134,9 @@ describe("functions", () => {
     const env = (name: FunctionName) =>
       (props(R[ids[name]]).Environment as { Variables: Record<string, unknown> }).Variables;
     expect(env("features")[ENV.dedupeTtlDays]).toBe("400");
+    expect(env("ingest")[ENV.eventHorizon]).toBe("1990-01-01T00:00:00Z");
+    expect(env("ingest")[ENV.currencyTable]).toBeUndefined();
+    expect(env("users")[ENV.highValueThreshold]).toBe("5000");
     expect(env("scoreDispatch")[ENV.scoringSegments]).toBe("4");
     expect(env("score")[ENV.inactivityDays]).toBe("30");
     expect(env("plan")[ENV.channelPreference]).toBe("email,push,sms");
