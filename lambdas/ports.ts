@@ -28,7 +28,7 @@ export interface UserEvents {
 
 /** How many of a user's events were new and how many seen before, or why they failed. */
 export type UserBatchOutcome =
-  | { readonly applied: number; readonly duplicates: number }
+  | { readonly applied: number; readonly duplicates: number; readonly erased: number }
   | { readonly error: Error };
 
 export interface FeatureStore {
@@ -111,6 +111,12 @@ export interface ChannelProvider {
 
 export interface ErasureReport {
   readonly [store: string]: number;
+}
+
+export interface ErasureRegistry {
+  recordErasure(appId: string, userId: string, at: Date): Promise<void>;
+  /** Erasure times of those users that were erased, keyed `${appId}\u0000${userId}`. */
+  erasedAt(users: readonly { appId: string; userId: string }[]): Promise<Map<string, string>>;
 }
 
 export interface UserEraser {

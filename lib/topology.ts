@@ -72,7 +72,8 @@ export const functions: Readonly<Record<FunctionName, FunctionSpec>> = {
     entry: "lambdas/features/handler.ts",
     timeoutSeconds: 30,
     memoryMb: 512,
-    access: { tables: { users: "readWrite" } },
+    // Reads erasure tombstones from the ledger, so leftovers of an erased user are dropped.
+    access: { tables: { users: "readWrite", ledger: "read" } },
   },
   scoreDispatch: {
     entry: "lambdas/score-dispatch/handler.ts",

@@ -8,7 +8,7 @@ import {
 import type { UserProfile } from "../domain/features.js";
 import type { RiskAssessment } from "../domain/risk.js";
 import { userPartitionKey } from "../domain/user-key.js";
-import type { FeatureStore, ProfileScanner, UserEvents } from "../ports.js";
+import type { ErasureRegistry, FeatureStore, ProfileScanner, UserEvents } from "../ports.js";
 import { DynamoFeatureWriter, PROFILE_SK, toProfile } from "./dynamo-feature-writer.js";
 
 export { EVENT_SK_PREFIX, PROFILE_SK } from "./dynamo-feature-writer.js";
@@ -25,8 +25,9 @@ export class DynamoFeatureStore implements FeatureStore, ProfileScanner {
     private readonly tableName: string,
     dedupeTtlDays: number,
     now: () => Date = () => new Date(),
+    erasures?: ErasureRegistry,
   ) {
-    this.writer = new DynamoFeatureWriter(client, tableName, dedupeTtlDays, now);
+    this.writer = new DynamoFeatureWriter(client, tableName, dedupeTtlDays, now, erasures);
   }
 
   applyBatch(batch: readonly UserEvents[]) {

@@ -4,6 +4,7 @@ import {
   type DynamoDBDocumentClient,
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { predatesErasure } from "../domain/erasure.js";
 import {
   applyEvents,
   type FeatureInput,
@@ -11,7 +12,7 @@ import {
   type UserProfile,
 } from "../domain/features.js";
 import { userPartitionKey } from "../domain/user-key.js";
-import type { UserBatchOutcome, UserEvents } from "../ports.js";
+import type { ErasureRegistry, UserBatchOutcome, UserEvents } from "../ports.js";
 
 export const PROFILE_SK = "PROFILE";
 export const EVENT_SK_PREFIX = "EVENT#";
@@ -44,6 +45,7 @@ interface UserState {
   pending: FeatureInput[];
   applied: number;
   duplicates: number;
+  erased: number;
   conflicts: number;
   done: boolean;
 }
@@ -71,6 +73,7 @@ export class DynamoFeatureWriter {
     private readonly tableName: string,
     private readonly dedupeTtlDays: number,
     private readonly now: () => Date,
+    private readonly erasures?: ErasureRegistry,
   ) {}
 
   async applyBatch(batch: readonly UserEvents[]): Promise<Map<string, UserBatchOutcome>> {
@@ -83,6 +86,7 @@ export class DynamoFeatureWriter {
         pending: [],
         applied: 0,
         duplicates: 0,
+        erased: 0,
         conflicts: 0,
         done: false,
       };
@@ -97,6 +101,7 @@ export class DynamoFeatureWriter {
       state.duplicates += state.pending.length - unique.length;
       state.pending = unique;
     }
+    await this.dropErasedLeftovers([...states.values()]);
 
     let lastError: unknown;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
@@ -118,7 +123,7 @@ export class DynamoFeatureWriter {
       outcomes.set(
         key,
         state.done
-          ? { applied: state.applied, duplicates: state.duplicates }
+          ? { applied: state.applied, duplicates: state.duplicates, erased: state.erased }
           : {
               error: new Error(
                 `profile update for ${key} did not go through after ${MAX_ATTEMPTS} attempts: ${String(lastError ?? "kept conflicting")}`,
@@ -127,6 +132,21 @@ export class DynamoFeatureWriter {
       );
     }
     return outcomes;
+  }
+
+  /** Events queued before their user was erased must not bring the user back. */
+  private async dropErasedLeftovers(states: UserState[]): Promise<void> {
+    if (!this.erasures || states.length === 0) return;
+    const erased = await this.erasures.erasedAt(states);
+    for (const state of states) {
+      const erasedAt = erased.get(`${state.appId}\u0000${state.userId}`);
+      if (erasedAt === undefined) continue;
+      const kept = state.pending.filter(
+        (input) => input.receivedAt === undefined || !predatesErasure(input.receivedAt, erasedAt),
+      );
+      state.erased += state.pending.length - kept.length;
+      state.pending = kept;
+    }
   }
 
   private async readProfiles(keys: readonly string[]): Promise<Map<string, UserProfile>> {

@@ -31,6 +31,8 @@ export interface FeatureInput {
   readonly event: BehaviourEvent;
   /** Amount of a purchase, refund or return in minor units (fen) of the base currency. */
   readonly baseAmountMinor?: number;
+  /** When the API accepted it: events queued before an erasure of their user are dropped. */
+  readonly receivedAt?: string;
 }
 
 /**

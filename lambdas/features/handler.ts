@@ -1,4 +1,5 @@
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { DynamoErasureRegistry } from "../adapters/dynamo-erasure-registry.js";
 import { DynamoFeatureStore } from "../adapters/dynamo-feature-store.js";
 import { type TrackedEvent, trackedEventSchema } from "../domain/events.js";
 import { userPartitionKey } from "../domain/user-key.js";
@@ -13,6 +14,8 @@ const store = new DynamoFeatureStore(
   dynamo(),
   requireEnv(ENV.usersTable),
   positiveIntEnv(ENV.dedupeTtlDays, 400),
+  () => new Date(),
+  new DynamoErasureRegistry(dynamo(), requireEnv(ENV.ledgerTable)),
 );
 
 function groupByUser(events: readonly TrackedEvent[]): UserEvents[] {

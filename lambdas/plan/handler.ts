@@ -1,5 +1,6 @@
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { DynamoContactStore } from "../adapters/dynamo-contact-store.js";
+import { DynamoErasureRegistry } from "../adapters/dynamo-erasure-registry.js";
 import { DynamoLedger } from "../adapters/dynamo-ledger.js";
 import { SnsRetentionPublisher } from "../adapters/sns-retention-publisher.js";
 import { parseChannelPreference } from "../domain/contact.js";
@@ -14,6 +15,7 @@ import { planWarning } from "../use-cases/plan-warning.js";
 const contacts = new DynamoContactStore(dynamo(), requireEnv(ENV.contactsTable));
 const ledger = new DynamoLedger(dynamo(), requireEnv(ENV.ledgerTable));
 const publisher = new SnsRetentionPublisher(sns(), requireEnv(ENV.retentionTopicArn));
+const erasures = new DynamoErasureRegistry(dynamo(), requireEnv(ENV.ledgerTable));
 const preference = parseChannelPreference(optionalEnv(ENV.channelPreference) ?? "email,push,sms");
 
 export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
@@ -23,6 +25,7 @@ export const handler = (event: SQSEvent, context?: Context): Promise<SQSBatchRes
       contacts,
       publisher,
       ledger,
+      erasures,
       preference,
       now: new Date(),
     });

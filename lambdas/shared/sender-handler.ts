@@ -1,6 +1,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { Channel } from "../../lib/topology.js";
 import { DynamoContactStore } from "../adapters/dynamo-contact-store.js";
+import { DynamoErasureRegistry } from "../adapters/dynamo-erasure-registry.js";
 import { DynamoLedger } from "../adapters/dynamo-ledger.js";
 import { providerFor } from "../adapters/providers/provider-for.js";
 import { retentionMessageSchema } from "../domain/retention.js";
@@ -19,6 +20,7 @@ export function senderHandler(channel: Channel) {
   const contacts = new DynamoContactStore(dynamo(), requireEnv(ENV.contactsTable));
   const ledger = new DynamoLedger(dynamo(), requireEnv(ENV.ledgerTable));
   const provider = providerFor(channel);
+  const erasures = new DynamoErasureRegistry(dynamo(), requireEnv(ENV.ledgerTable));
 
   return (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
     processBatch(event, context, async (record) => {
@@ -30,13 +32,14 @@ export function senderHandler(channel: Channel) {
         contacts,
         ledger,
         provider,
+        erasures,
         leaseMs: context?.getRemainingTimeInMillis() ?? DEFAULT_LEASE_MS,
       });
       logger.info("retention message handled", {
         appId: message.appId,
         userId: message.userId,
         channel,
-        outcome: outcome === "duplicate" ? "duplicate" : outcome.status,
+        outcome: typeof outcome === "string" ? outcome : outcome.status,
       });
     });
 }

@@ -2,7 +2,13 @@ import type { Channel } from "../../lib/topology.js";
 import { type ContactRecord, hasConsent } from "../domain/contact.js";
 import type { RetentionMessage } from "../domain/retention.js";
 import { renderRetentionMessage } from "../domain/templates.js";
-import type { ChannelProvider, ContactStore, DeliveryLedger, DeliveryOutcome } from "../ports.js";
+import type {
+  ChannelProvider,
+  ContactStore,
+  DeliveryLedger,
+  DeliveryOutcome,
+  ErasureRegistry,
+} from "../ports.js";
 
 function addressFor(contact: ContactRecord, channel: Channel): string | undefined {
   switch (channel) {
@@ -30,11 +36,14 @@ export async function deliverMessage(
     readonly contacts: ContactStore;
     readonly ledger: DeliveryLedger;
     readonly provider: ChannelProvider;
+    readonly erasures: ErasureRegistry;
     readonly leaseMs: number;
   },
-): Promise<DeliveryOutcome | "duplicate"> {
-  if ((await deps.ledger.claim(message, deps.leaseMs)) === "duplicate") return "duplicate";
+): Promise<DeliveryOutcome | "duplicate" | "erased"> {
   const contact = await deps.contacts.get(message.appId, message.userId);
+  // A leftover of an erased user: no send, and no ledger entry that would bring the user back.
+  if (!contact && (await deps.erasures.erasedAt([message])).size > 0) return "erased";
+  if ((await deps.ledger.claim(message, deps.leaseMs)) === "duplicate") return "duplicate";
   const to = contact ? addressFor(contact, message.channel) : undefined;
   if (!contact || !hasConsent(contact, message.channel) || !to) {
     const outcome: DeliveryOutcome = { status: "suppressed", reason: "no_consent_or_address" };

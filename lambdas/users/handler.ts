@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { DynamoContactStore } from "../adapters/dynamo-contact-store.js";
+import { DynamoErasureRegistry } from "../adapters/dynamo-erasure-registry.js";
 import { DynamoFeatureStore } from "../adapters/dynamo-feature-store.js";
 import { deletePartition, deleteSingleItem } from "../adapters/dynamo-user-eraser.js";
 import { eraseFromOutbox } from "../adapters/outbox-eraser.js";
@@ -21,6 +22,7 @@ const features = new DynamoFeatureStore(
   positiveIntEnv(ENV.dedupeTtlDays, 400),
 );
 const contacts = new DynamoContactStore(dynamo(), contactsTable);
+const erasures = new DynamoErasureRegistry(dynamo(), ledgerTable);
 const indicatorOptions = {
   ...DEFAULT_INDICATOR_OPTIONS,
   highValueMinor: positiveIntEnv(ENV.highValueThreshold, 5000) * 100,
@@ -51,6 +53,8 @@ async function eraseUser(appId: string, userId: string): Promise<APIGatewayProxy
     ledgerEntries: await deletePartition(client, ledgerTable, appId, userId),
     ...(outboxPath ? { outboxLines: await eraseFromOutbox(outboxPath, appId, userId) } : {}),
   };
+  // Messages still queued for the user will meet this tombstone (it holds a hash, not the ID).
+  await erasures.recordErasure(appId, userId, new Date());
   logger.info("user erased", { appId, userId, ...erased });
   return json(200, { userId, erased });
 }

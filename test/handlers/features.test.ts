@@ -64,7 +64,8 @@ describe("features handler", () => {
       lambdaContext,
     );
     expect(response.batchItemFailures).toEqual([]);
-    expect(dynamoMock.commandCalls(BatchGetCommand)).toHaveLength(1);
+    // One read for erasure tombstones, one for the profiles.
+    expect(dynamoMock.commandCalls(BatchGetCommand)).toHaveLength(2);
     const writes = transactions();
     expect(writes).toHaveLength(1);
     expect(keysOf(writes[0])).toEqual([
@@ -148,6 +149,21 @@ describe("features handler", () => {
       true,
     );
   }, 30_000);
+
+  it("drops events queued before their user was erased and applies later ones", async () => {
+    dynamoMock.on(BatchGetCommand).callsFake((input) => {
+      if (!input.RequestItems.ledger) return { Responses: { users: [] } };
+      const [pk] = input.RequestItems.ledger.Keys.map((k: { pk: string }) => k.pk);
+      return {
+        Responses: { ledger: [{ pk, sk: "ERASED", erasedAt: "2026-11-01T00:00:01.500Z" }] },
+      };
+    });
+    const before = tracked("a", "old");
+    const after = { ...tracked("a", "new"), receivedAt: "2026-11-01T00:00:02Z" };
+    const response = await handler(sqsEvent([before, after]), lambdaContext);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(keysOf(transactions()[0])).toEqual(["a:EVENT#new", "a:PROFILE"]);
+  });
 
   it("retries users whose transaction failed for throttling, then fails only them", async () => {
     dynamoMock.on(TransactWriteCommand).rejectsOnce(new Error("ThrottlingException")).resolves({});

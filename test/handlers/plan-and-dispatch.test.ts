@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -35,6 +36,7 @@ beforeEach(() => {
   sqsMock.reset();
   dynamoMock.on(PutCommand).resolves({});
   dynamoMock.on(UpdateCommand).resolves({});
+  dynamoMock.on(BatchGetCommand).resolves({ Responses: { ledger: [] } });
   snsMock.on(PublishCommand).resolves({ MessageId: "1" });
   sqsMock.on(SendMessageBatchCommand).resolves({ Failed: [] });
 });
@@ -71,6 +73,18 @@ describe("plan handler", () => {
       channel: null,
       reason: "no_consented_channel",
     });
+  });
+
+  it("drops a warning left over from before the user's erasure without recording anything", async () => {
+    dynamoMock.on(GetCommand).resolves({});
+    dynamoMock.on(BatchGetCommand).callsFake((input) => {
+      const [pk] = input.RequestItems.ledger.Keys.map((k: { pk: string }) => k.pk);
+      return { Responses: { ledger: [{ pk, sk: "ERASED", erasedAt: "2026-11-01T00:00:00Z" }] } };
+    });
+    const response = await plan.handler(sqsEvent([warning]), lambdaContext);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(dynamoMock.commandCalls(PutCommand)).toHaveLength(0);
   });
 });
 

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -52,6 +53,7 @@ beforeEach(() => {
   dynamoMock.on(PutCommand).resolves({});
   dynamoMock.on(UpdateCommand).resolves({});
   dynamoMock.on(GetCommand).resolves(contact(true));
+  dynamoMock.on(BatchGetCommand).resolves({ Responses: { ledger: [] } });
   sesMock.on(SendEmailCommand).resolves({ MessageId: "ses-1" });
 });
 
@@ -91,6 +93,19 @@ describe("email sender", () => {
     dynamoMock.on(GetCommand).resolves({});
     await handler(sqsEvent([message("u1")]), lambdaContext);
     expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(0);
+  });
+
+  it("drops a message left over from before the user's erasure without writing anything", async () => {
+    dynamoMock.on(GetCommand).resolves({});
+    dynamoMock.on(BatchGetCommand).callsFake((input) => {
+      const [pk] = input.RequestItems.ledger.Keys.map((k: { pk: string }) => k.pk);
+      return { Responses: { ledger: [{ pk, sk: "ERASED", erasedAt: "2026-11-01T00:00:00Z" }] } };
+    });
+    const response = await handler(sqsEvent([message("u1")]), lambdaContext);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(0);
+    expect(dynamoMock.commandCalls(PutCommand)).toHaveLength(0);
+    expect(dynamoMock.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
   it("reports a provider failure for its record only and records the reason", async () => {
