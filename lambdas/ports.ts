@@ -67,10 +67,11 @@ export type DeliveryOutcome =
 
 export interface DeliveryLedger {
   /**
-   * Claims a dedupe key before the provider call. "duplicate" when it was already sent,
-   * suppressed or is being sent: the message must not go out again.
+   * Claims a dedupe key before the provider call. "done" when it was already sent or
+   * suppressed: the message must not go out again. "in-progress" while another delivery holds
+   * an unexpired lease on it: try again later (the lease runs out before SQS redelivers).
    */
-  claim(message: RetentionMessage, leaseMs: number): Promise<"claimed" | "duplicate">;
+  claim(message: RetentionMessage, leaseMs: number): Promise<"claimed" | "done" | "in-progress">;
   record(message: RetentionMessage, outcome: DeliveryOutcome): Promise<void>;
 }
 

@@ -45,10 +45,10 @@ export class DynamoLedger implements DeliveryLedger, ActionLedger, RunLedger {
    * The claim is a lease: if the sender dies between claim and outcome, another delivery may
    * take over once the lease (the invocation's remaining time) has run out.
    */
-  async claim(message: RetentionMessage, leaseMs = 60_000): Promise<"claimed" | "duplicate"> {
+  async claim(message: RetentionMessage, leaseMs = 60_000) {
     const now = this.now();
-    const claimed = await conditionally(() =>
-      this.client.send(
+    try {
+      await this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -69,10 +69,14 @@ export class DynamoLedger implements DeliveryLedger, ActionLedger, RunLedger {
             ":sending": "sending",
             ":now": now.getTime(),
           },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         }),
-      ),
-    );
-    return claimed ? "claimed" : "duplicate";
+      );
+      return "claimed" as const;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return error.Item?.status?.S === "sending" ? ("in-progress" as const) : ("done" as const);
+    }
   }
 
   async record(message: RetentionMessage, outcome: DeliveryOutcome): Promise<void> {

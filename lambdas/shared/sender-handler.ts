@@ -33,6 +33,11 @@ export function senderHandler(channel: Channel) {
         ledger,
         provider,
         erasures,
+        onRecordFailure: (sent, error) =>
+          logger.error("sent, but the outcome could not be recorded", {
+            dedupeKey: sent.dedupeKey,
+            reason: error instanceof Error ? error.message : String(error),
+          }),
         leaseMs: context?.getRemainingTimeInMillis() ?? DEFAULT_LEASE_MS,
       });
       logger.info("retention message handled", {

@@ -82,6 +82,26 @@ describe("email sender", () => {
     expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(0);
   });
 
+  it("reports a message for retry while another delivery holds its claim (concurrent duplicate)", async () => {
+    dynamoMock.on(PutCommand).rejects(
+      new ConditionalCheckFailedException({
+        $metadata: {},
+        message: "exists",
+        Item: { status: { S: "sending" } },
+      }),
+    );
+    const response = await handler(sqsEvent([message("u1")]), lambdaContext);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: "m0" }]);
+    expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(0);
+  });
+
+  it("does not send again when the outcome cannot be recorded after a send", async () => {
+    dynamoMock.on(UpdateCommand).rejects(new Error("DynamoDB unavailable"));
+    const response = await handler(sqsEvent([message("u1")]), lambdaContext);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sesMock.commandCalls(SendEmailCommand)).toHaveLength(1);
+  });
+
   it("suppresses a message whose user withdrew consent while it was queued", async () => {
     dynamoMock.on(GetCommand).resolves(contact(false));
     await handler(sqsEvent([message("u1")]), lambdaContext);
