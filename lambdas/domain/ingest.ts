@@ -72,7 +72,7 @@ function checkEvent(event: BehaviourEvent, rules: IngestRules): Checked {
 export function classifyBatch(rawEvents: readonly unknown[], rules: IngestRules): ClassifiedBatch {
   const accepted: AcceptedEvent[] = [];
   const rejected: RejectedEvent[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
   let duplicates = 0;
 
   rawEvents.forEach((raw, index) => {
@@ -87,11 +87,24 @@ export function classifyBatch(rawEvents: readonly unknown[], rules: IngestRules)
       rejected.push({ index, eventId: event.eventId, errors: checked.errors });
       return;
     }
-    if (seen.has(event.eventId)) {
+    const content = JSON.stringify(event);
+    const earlier = seen.get(event.eventId);
+    if (earlier === content) {
       duplicates += 1;
       return;
     }
-    seen.add(event.eventId);
+    if (earlier !== undefined) {
+      // The same idempotency key for a different event is a client bug, not a retry.
+      rejected.push({
+        index,
+        eventId: event.eventId,
+        errors: [
+          { field: "eventId", message: "was already used in this batch for a different event" },
+        ],
+      });
+      return;
+    }
+    seen.set(event.eventId, content);
     accepted.push({ index, event, ...checked });
   });
 

@@ -71,6 +71,21 @@ describe("classifyBatch", () => {
     expect(result.rejected).toEqual([expect.objectContaining({ index: 1, eventId: "e2" })]);
   });
 
+  it("refuses an eventId reused in the batch for a different event", () => {
+    const result = classifyBatch([valid, { ...valid, type: "login" }], rules);
+    expect(result.accepted).toHaveLength(1);
+    expect(result.duplicates).toBe(0);
+    expect(result.rejected).toEqual([
+      {
+        index: 1,
+        eventId: "e1",
+        errors: [
+          { field: "eventId", message: "was already used in this batch for a different event" },
+        ],
+      },
+    ]);
+  });
+
   it("counts a repeated eventId inside one batch once", () => {
     const result = classifyBatch([valid, valid, { ...valid, eventId: "e2" }], rules);
     expect(result.accepted).toHaveLength(2);
