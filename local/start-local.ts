@@ -6,6 +6,7 @@
 import { join, resolve } from "node:path";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { hashApiKey } from "../lambdas/domain/api-keys.js";
+import { buildOpenApiDocument } from "../lambdas/domain/openapi.js";
 import { API_KEY_HEADER, type FunctionName, MAX_BODY_BYTES } from "../lib/topology.js";
 import { parseAsOf } from "./as-of.js";
 import {
@@ -17,11 +18,19 @@ import {
 import { startDynamoDbLocal } from "./emulators/dynamodb-local.js";
 import { startFauxqsEmulator } from "./emulators/fauxqs.js";
 import { errorMessage } from "./errors.js";
+import { appIdOfKey, exportBtydCbs } from "./export.js";
 import { applyEnv, buildHandlerEnv } from "./handler-env.js";
 import { LOCAL_ACCOUNT_ID } from "./http/api-gateway-events.js";
 import { renderDashboard } from "./http/dashboard.js";
 import { startHttpServer, UnknownScheduleError } from "./http/server.js";
+import {
+  createRateLimiter,
+  type ThrottleLimits,
+  throttleFromEnv,
+  validateThrottleLimits,
+} from "./http/token-bucket.js";
 import { assessIdle, type IdleReport } from "./idle.js";
+import { ApiKeyAdmin } from "./keys/api-key-admin.js";
 import { createLogger, type LocalLogger, parseLogLevel, powertoolsLevel } from "./log.js";
 import { prepareOutbox } from "./outbox.js";
 import { DEFAULT_DATA_DIR, DYNAMODB_DIR, OUTBOX_FILE, REPO_ROOT } from "./paths.js";
@@ -52,6 +61,12 @@ export interface StartLocalOptions {
   readonly schedules?: boolean;
   /** Handlers to use instead of the modules, e.g. a test authorizer. */
   readonly handlers?: Readonly<Partial<Record<FunctionName, LambdaHandler>>>;
+  /**
+   * Per-key throttling of the API (requests/s and burst), like the AWS usage plan. Default:
+   * CHURNWATCH_RATE_LIMIT / CHURNWATCH_BURST_LIMIT, else 100/s with a burst of 200; `false`
+   * turns it off.
+   */
+  readonly throttle?: ThrottleLimits | false;
   /** The java executable (tests point it at a missing one). */
   readonly javaCommand?: string;
   readonly logger?: LocalLogger;
@@ -65,6 +80,8 @@ export interface LocalMode {
   readonly dataDir: string;
   /** Whether DynamoDB data survives a restart (`dataDir` given). */
   readonly persistent: boolean;
+  /** Per-key throttling in force, or false when off. */
+  readonly throttle: ThrottleLimits | false;
   readonly outboxPath: string;
   /** Emulator endpoints, for tests that look inside. */
   readonly endpoints: LocalEndpoints;
@@ -111,6 +128,10 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
   const outboxPath = join(dataDir, OUTBOX_FILE);
   const apiKey = options.apiKey ?? apiKeyFromEnv(process.env) ?? DEFAULT_API_KEY;
   if (apiKey.trim() === "") throw new Error("the API key must not be empty");
+  const throttle =
+    options.throttle === false ? false : (options.throttle ?? throttleFromEnv(process.env));
+  const badThrottle = throttle ? validateThrottleLimits(throttle) : undefined;
+  if (badThrottle) throw new RangeError(`throttle: ${badThrottle}`);
 
   // Undone in reverse order on stop, or as far as start got when it fails.
   const cleanups: { name: string; run: () => Promise<void> | void }[] = [];
@@ -248,12 +269,23 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       outboxPath,
     };
 
+    const checkApiKey = async (key: string): Promise<boolean> => {
+      const found = await clients.doc.send(
+        new GetCommand({ TableName: resources.tables.apiKeys, Key: { keyHash: hashApiKey(key) } }),
+      );
+      return found.Item?.status === "active";
+    };
+    const adminKeyHash = hashApiKey(apiKey);
+    const url = `http://127.0.0.1:${http.port}`;
+    let openapi: unknown;
+
     http.attach({
       routes: plan.routes,
       invoke: (name, event) => runtime.invoke(name, event),
       maxBodyBytes: MAX_BODY_BYTES,
       apiKeyHeader: API_KEY_HEADER,
       region: LOCAL_REGION,
+      ...(throttle ? { throttle: createRateLimiter(throttle) } : {}),
       local: {
         dashboard: async () => {
           const { stats, recentOutbox } = await collectStats(statsSources, 20);
@@ -267,14 +299,22 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
         stats: async () => (await collectStats(statsSources, 0)).stats,
         idle,
         runSchedule: (name, asOf) => runSchedule(name, asOf),
-        checkApiKey: async (key) => {
-          const found = await clients.doc.send(
-            new GetCommand({
-              TableName: resources.tables.apiKeys,
-              Key: { keyHash: hashApiKey(key) },
-            }),
-          );
-          return found.Item?.status === "active";
+        checkApiKey,
+        keys: {
+          admin: new ApiKeyAdmin(clients.doc, resources.tables.apiKeys),
+          adminKeyHash,
+          roleOf: async (key) =>
+            !(await checkApiKey(key)) ? "none" : hashApiKey(key) === adminKeyHash ? "admin" : "app",
+        },
+        openapi: () => {
+          openapi ??= buildOpenApiDocument(url);
+          return openapi;
+        },
+        exportBtydCbs: async (key, query) => {
+          const appId = await appIdOfKey(clients.doc, resources.tables.apiKeys, key);
+          return appId === undefined
+            ? undefined
+            : exportBtydCbs(clients.doc, resources.tables.users, appId, query);
         },
       },
     });
@@ -282,7 +322,6 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     scheduler.start();
 
     const startupMs = Math.round(performance.now() - startedAt);
-    const url = `http://127.0.0.1:${http.port}`;
     logger.info("local mode ready", { url, startupMs });
 
     let stopping: Promise<void> | undefined;
@@ -292,6 +331,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       apiKey,
       dataDir,
       persistent,
+      throttle,
       outboxPath,
       endpoints,
       resources,

@@ -2,9 +2,10 @@
  * The numbers the dashboard, `/_local/stats` and `churnwatch score` show: users and events from
  * the profile items, users at risk, queue and DLQ depths, and outbox counts. Read-only.
  */
-import { type DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { QueueInspector } from "./emulators/fauxqs.js";
 import { type OutboxEntry, readOutbox } from "./outbox.js";
+import { parallelScan } from "./parallel-scan.js";
 
 export interface QueueDepth {
   readonly visible: number;
@@ -52,21 +53,17 @@ export async function scanProfiles(
   usersTable: string,
 ): Promise<ProfileCounts> {
   const items: ProfileProjection[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await doc.send(
-      new ScanCommand({
-        TableName: usersTable,
-        FilterExpression: "sk = :profile",
-        ProjectionExpression: "eventCount, #risk",
-        ExpressionAttributeNames: { "#risk": "risk" },
-        ExpressionAttributeValues: { ":profile": PROFILE_SORT_KEY },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    items.push(...((page.Items ?? []) as ProfileProjection[]));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  await parallelScan(
+    doc,
+    {
+      TableName: usersTable,
+      FilterExpression: "sk = :profile",
+      ProjectionExpression: "eventCount, #risk",
+      ExpressionAttributeNames: { "#risk": "risk" },
+      ExpressionAttributeValues: { ":profile": PROFILE_SORT_KEY },
+    },
+    (page) => items.push(...(page as readonly ProfileProjection[])),
+  );
   return countProfiles(items);
 }
 

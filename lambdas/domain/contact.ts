@@ -9,8 +9,16 @@ import { isIanaTimeZone } from "./calendar.js";
 const consentSchema = z.object({
   granted: z.boolean(),
   /** When the user gave or withdrew consent; defaults to the time of the request. */
-  at: z.iso.datetime({ offset: true }).optional(),
-  source: z.string().min(1).max(64).optional(),
+  at: z.iso
+    .datetime({ offset: true })
+    .meta({ description: "When consent was given or withdrawn; default: the time of the request" })
+    .optional(),
+  source: z
+    .string()
+    .min(1)
+    .max(64)
+    .meta({ description: "Where consent was collected; default: api", examples: ["signup"] })
+    .optional(),
 });
 
 export const contactRequestSchema = z
@@ -19,11 +27,15 @@ export const contactRequestSchema = z
     timezone: z
       .string()
       .refine(isIanaTimeZone, "must be an IANA time zone such as Asia/Shanghai")
+      .meta({
+        description: "IANA time zone: messages respect the user's local day",
+        examples: ["Europe/Berlin"],
+      })
       .optional(),
     firstName: z.string().min(1).max(64).optional(),
     channels: z
       .object({
-        email: z.object({ address: z.email(), consent: consentSchema }).optional(),
+        email: z.object({ address: z.email().max(254), consent: consentSchema }).optional(),
         sms: z
           .object({
             phone: z
@@ -37,14 +49,23 @@ export const contactRequestSchema = z
             token: z.string().min(1).max(4096),
             platform: z.enum(["ios", "android", "web"]),
             /** SNS platform endpoint for this device, where the app registered one. */
-            endpointArn: z.string().startsWith("arn:").optional(),
+            endpointArn: z.string().max(2048).startsWith("arn:").optional(),
             consent: consentSchema,
           })
           .optional(),
       })
-      .strict(),
+      .strict()
+      .meta({
+        description:
+          "Addresses and consent per channel. The record is replaced: a channel left out is a " +
+          "channel churnwatch may not use.",
+      }),
   })
-  .strict();
+  .strict()
+  .meta({
+    description:
+      "Contact details and per-channel consent, kept apart from behaviour data and encrypted.",
+  });
 
 export type ContactRequest = z.infer<typeof contactRequestSchema>;
 

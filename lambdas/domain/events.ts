@@ -19,32 +19,55 @@ export const userIdSchema = z
   .max(128)
   .regex(/^[A-Za-z0-9._:-]+$/, "only letters, digits and . _ : - are allowed")
   .refine((id) => !EMAIL_LIKE.test(id), "must be pseudonymous, not an e-mail address")
-  .refine((id) => !PHONE_LIKE.test(id), "must be pseudonymous, not a phone number");
+  .refine((id) => !PHONE_LIKE.test(id), "must be pseudonymous, not a phone number")
+  .meta({
+    description:
+      "The app's pseudonymous ID of the user (letters, digits and . _ : -, at most 128). " +
+      "E-mail addresses and phone numbers are refused.",
+    examples: ["u-1"],
+  });
 
 const idSchema = z.string().min(1).max(128);
-const amountSchema = z.number().finite().nonnegative();
-const currencySchema = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as CNY");
+const amountSchema = z
+  .number()
+  .finite()
+  .nonnegative()
+  .meta({ description: "In major units of `currency` (99.5 = 99.50); finite, at least 0." });
+const currencySchema = z
+  .string()
+  .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as CNY")
+  .meta({
+    description:
+      "ISO 4217 code; converted to the base currency (CNY by default) with the configured rate " +
+      "table. A currency without a rate rejects the event.",
+    examples: ["CNY"],
+  });
 
-const contextSchema = z.object({
-  platform: z.enum(["ios", "android", "web", "mini_program", "other"]).optional(),
-  deviceId: z.string().max(128).optional(),
-  region: z.string().max(64).optional(),
-  timezone: z
-    .string()
-    .max(64)
-    .refine(isIanaTimeZone, "must be an IANA time zone such as Asia/Shanghai")
-    .optional(),
-});
+const contextSchema = z
+  .object({
+    platform: z.enum(["ios", "android", "web", "mini_program", "other"]).optional(),
+    deviceId: z.string().max(128).optional(),
+    region: z.string().max(64).optional(),
+    timezone: z
+      .string()
+      .max(64)
+      .refine(isIanaTimeZone, "must be an IANA time zone such as Asia/Shanghai")
+      .meta({ description: "IANA time zone of the device", examples: ["Asia/Shanghai"] })
+      .optional(),
+  })
+  .meta({ description: "Where the event happened. Optional, like each of its fields." });
 
 const noProperties = z.object({}).optional();
 
 const propertiesByType = {
   app_open: noProperties,
   login: noProperties,
-  session: z.object({ durationSec: z.number().finite().nonnegative() }),
+  session: z.object({
+    durationSec: z.number().finite().nonnegative().meta({ description: "Seconds, at least 0" }),
+  }),
   page_view: z.object({ page: z.string().max(512).optional() }).optional(),
   page_load: z.object({
-    ms: z.number().finite().nonnegative(),
+    ms: z.number().finite().nonnegative().meta({ description: "Load time in milliseconds" }),
     page: z.string().max(512).optional(),
   }),
   search: z.object({ query: z.string().max(512), resultCount: z.number().int().nonnegative() }),
@@ -88,10 +111,18 @@ export const EVENT_TYPES = Object.keys(propertiesByType) as EventType[];
 
 function eventVariant<T extends EventType>(type: T) {
   return z.object({
-    eventId: idSchema,
+    eventId: idSchema.meta({
+      description:
+        "The client's ID of the event and its idempotency key: an ID seen before counts once.",
+    }),
     userId: userIdSchema,
     type: z.literal(type),
-    occurredAt: z.iso.datetime({ offset: true }),
+    occurredAt: z.iso.datetime({ offset: true }).meta({
+      description:
+        "ISO 8601 with a UTC offset; at most 5 minutes in the future and not before the " +
+        "configured horizon.",
+      examples: ["2026-11-23T09:00:00+08:00"],
+    }),
     properties: propertiesByType[type],
     context: contextSchema.optional(),
   });

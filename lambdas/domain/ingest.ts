@@ -31,7 +31,8 @@ export interface IngestRules {
 function eventIdOf(raw: unknown): string | null {
   if (typeof raw === "object" && raw !== null && "eventId" in raw) {
     const id = (raw as { eventId: unknown }).eventId;
-    return typeof id === "string" ? id : null;
+    // Echo only what could be an ID: a megabyte "eventId" is not repeated back.
+    return typeof id === "string" && id.length <= 128 ? id : null;
   }
   return null;
 }
@@ -60,6 +61,12 @@ function checkEvent(event: BehaviourEvent, rules: IngestRules): Checked {
       errors: [
         { field: "properties.currency", message: `no exchange rate is configured for ${code}` },
       ],
+    };
+  }
+  if (!Number.isSafeInteger(baseAmountMinor)) {
+    // Past 2^53 minor units sums stop being exact: no real order is that large.
+    return {
+      errors: [{ field: "properties.amount", message: "is too large to be a real amount" }],
     };
   }
   return { baseAmountMinor };

@@ -211,6 +211,11 @@ export class Ingestion extends Construct {
       this.api.addGatewayResponse(`Response${type.responseType}`, {
         type,
         ...(statusCode ? { statusCode } : {}),
+        // API Gateway sends no Retry-After itself; at a rate of at least 1/s a token is back
+        // within a second (the API contract promises the header, as local mode sends it).
+        ...(type === apigw.ResponseType.THROTTLED
+          ? { responseHeaders: { "Retry-After": "'1'" } }
+          : {}),
         templates: {
           "application/json":
             '{"error":"$context.error.responseType","message":$context.error.messageString,' +

@@ -11,4 +11,7 @@ import { runCli } from "./run.js";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const code = await runCli(process.argv.slice(2), processIo);
+// Writes to a pipe can be asynchronous (macOS): let stdout drain first, or `churnwatch export >
+// file` could be cut short.
+await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
 process.exit(code);

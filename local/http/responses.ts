@@ -37,6 +37,7 @@ export const GATEWAY_ERRORS = {
   methodNotAllowed: { message: "Method Not Allowed" },
   internal: { message: "Internal server error" },
   timeout: { message: "Endpoint request timed out" },
+  throttled: { message: "Too Many Requests" },
   notReady: { message: "churnwatch local mode is still starting" },
 } as const;
 

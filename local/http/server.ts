@@ -23,9 +23,12 @@ import {
   type HttpRequestInput,
   headerValue,
 } from "./api-gateway-events.js";
+import { type ExportBtydCbs, LOCAL_EXPORT_BTYD_CBS, serveBtydCbsExport } from "./export-route.js";
+import { handleKeyRoutes, type LocalKeyBackend } from "./keys-routes.js";
 import { discardRest, readBody } from "./read-body.js";
 import { GATEWAY_ERRORS, sendHtml, sendJson, tooLarge, writeProxyResult } from "./responses.js";
 import { matchPath, matchRoute } from "./route-match.js";
+import type { RateLimiter } from "./token-bucket.js";
 
 /** The local-only endpoints' backends. */
 export interface LocalEndpoints {
@@ -36,6 +39,12 @@ export interface LocalEndpoints {
   runSchedule(name: string, asOf: Date): Promise<unknown>;
   /** Whether the key is an active key in the apiKeys table. */
   checkApiKey(key: string): Promise<boolean>;
+  /** `/_local/keys` (`churnwatch keys`), for local mode's own key only. */
+  readonly keys?: LocalKeyBackend;
+  /** The OpenAPI document `GET /openapi.json` serves, without a key. */
+  readonly openapi?: () => unknown;
+  /** `GET /_local/export/btyd-cbs` (`churnwatch export`): the key's app's BTYD inputs. */
+  readonly exportBtydCbs?: ExportBtydCbs;
 }
 
 export class UnknownScheduleError extends Error {
@@ -49,6 +58,8 @@ export interface ApiDependencies {
   readonly maxBodyBytes: number;
   readonly apiKeyHeader: string;
   readonly region: string;
+  /** Per-key throttling after authentication, as a usage plan does on AWS. */
+  readonly throttle?: RateLimiter;
 }
 
 export interface LocalHttpServer {
@@ -59,7 +70,7 @@ export interface LocalHttpServer {
 }
 
 const LOCAL_SCHEDULE_RUN = "/_local/schedules/{name}/run";
-const LOCAL_GET_PATHS = new Set(["/", "/health", "/_local/stats", "/_local/idle"]);
+const LOCAL_GET_PATHS = new Set(["/", "/health", "/openapi.json", "/_local/stats", "/_local/idle"]);
 const SCHEDULE_BODY_LIMIT = 16 * 1024;
 const CLOSE_GRACE_MS = 3_000;
 
@@ -114,6 +125,12 @@ export function createRequestHandler(
       sendHtml(response, await deps.local.dashboard());
       return true;
     }
+    if (path === "/openapi.json" && method === "GET" && deps.local.openapi) {
+      sendJson(response, 200, deps.local.openapi());
+      return true;
+    }
+    const keys = deps.local.keys;
+    if (keys && (await handleKeyRoutes(keys, request, response, deps.apiKeyHeader))) return true;
     if (path === "/_local/stats" && method === "GET") {
       if (await authorizeLocal(deps, request, response)) {
         sendJson(response, 200, await deps.local.stats());
@@ -123,6 +140,14 @@ export function createRequestHandler(
     if (path === "/_local/idle" && method === "GET") {
       if (await authorizeLocal(deps, request, response)) {
         sendJson(response, 200, await deps.local.idle());
+      }
+      return true;
+    }
+    const exportBtydCbs = deps.local.exportBtydCbs;
+    if (path === LOCAL_EXPORT_BTYD_CBS && method === "GET" && exportBtydCbs) {
+      if (await authorizeLocal(deps, request, response)) {
+        const key = headerValue(request.rawHeaders, deps.apiKeyHeader) as string;
+        await serveBtydCbsExport(exportBtydCbs, key, request, response);
       }
       return true;
     }
@@ -268,6 +293,20 @@ export function createRequestHandler(
     if (decision.kind === "invalid") {
       logger.error("authorizer answer not understood", { requestId, reason: decision.reason });
       sendJson(response, 500, GATEWAY_ERRORS.internal);
+      return;
+    }
+    // Metered on the authorizer's usageIdentifierKey, as the usage plan does (apiKeySource
+    // AUTHORIZER); the header's key when the authorizer names none.
+    const usageKey = (authorizerResult as { usageIdentifierKey?: unknown }).usageIdentifierKey;
+    const throttled = deps.throttle?.take(
+      typeof usageKey === "string" && usageKey !== ""
+        ? usageKey
+        : (headerValue(request.rawHeaders, deps.apiKeyHeader) as string),
+    );
+    if (throttled && !throttled.allowed) {
+      sendJson(response, 429, GATEWAY_ERRORS.throttled, {
+        "retry-after": String(throttled.retryAfterSeconds),
+      });
       return;
     }
 

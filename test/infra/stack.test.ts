@@ -289,6 +289,11 @@ describe("API", () => {
         ResponseTemplates: { "application/json": Match.stringLikeRegexp("messageString") },
       });
     }
+    s.template.hasResourceProperties("AWS::ApiGateway::GatewayResponse", {
+      ResponseType: "THROTTLED",
+      StatusCode: "429",
+      ResponseParameters: { "gatewayresponse.header.Retry-After": "'1'" },
+    });
   });
 });
 

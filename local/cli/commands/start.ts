@@ -2,19 +2,59 @@
 import { isAbsolute, relative } from "node:path";
 import { errorMessage, UsageError } from "../../errors.js";
 import {
+  type ThrottleLimits,
+  throttleFromEnv,
+  validateThrottleLimits,
+} from "../../http/token-bucket.js";
+import {
   apiKeyFromEnv,
   DEFAULT_API_KEY,
   DEFAULT_PORT,
   type LocalMode,
   startLocal,
 } from "../../start-local.js";
-import { defineCommand, noPositionals, parsePort, stringFlag } from "../command.js";
+import {
+  defineCommand,
+  noPositionals,
+  type ParsedValues,
+  parsePort,
+  stringFlag,
+} from "../command.js";
 import type { CliIo } from "../io.js";
 
 export interface StartOptions {
   readonly port: number;
   readonly dataDir?: string;
   readonly verbose: boolean;
+  /** Set when --rate, --burst or their environment variables are; else local mode's default. */
+  readonly throttle?: ThrottleLimits;
+}
+
+function parseThrottle(values: ParsedValues, env: NodeJS.ProcessEnv): ThrottleLimits | undefined {
+  const rate = stringFlag(values, "rate");
+  const burst = stringFlag(values, "burst");
+  const fromEnv =
+    env.CHURNWATCH_RATE_LIMIT?.trim() || env.CHURNWATCH_BURST_LIMIT?.trim() ? true : undefined;
+  if (rate === undefined && burst === undefined && !fromEnv) return undefined;
+  let limits: ThrottleLimits;
+  try {
+    limits = throttleFromEnv(env);
+  } catch (error) {
+    throw new UsageError(`churnwatch start: ${errorMessage(error)}`);
+  }
+  const number = (raw: string, flag: string): number => {
+    if (raw.trim() === "" || !Number.isFinite(Number(raw))) {
+      throw new UsageError(`churnwatch start: ${flag} must be a number, got "${raw}"`);
+    }
+    return Number(raw);
+  };
+  limits = {
+    rate: rate === undefined ? limits.rate : number(rate, "--rate"),
+    burst: burst === undefined ? limits.burst : number(burst, "--burst"),
+  };
+  const invalid = validateThrottleLimits(limits);
+  if (invalid) throw new UsageError(`churnwatch start: --rate/--burst: ${invalid}`);
+  return limits;
 }
 
 /** Relative to the working directory when inside it, absolute otherwise. */
@@ -55,6 +95,11 @@ export function readyBanner(local: LocalMode, keyFromEnv: boolean): string {
     `  API        ${local.url}   dashboard: ${local.url}/`,
     `  API key    ${keyHint}, sent as the x-api-key header`,
     `  data       ${storage}`,
+    `  throttle   ${
+      local.throttle
+        ? `${local.throttle.rate} requests/s per API key, burst ${local.throttle.burst} (--rate, --burst)`
+        : "off"
+    }`,
     `  try        curl -s -X POST ${local.url}/v1/events -H "x-api-key: ${keyShown}" -H 'content-type: application/json' -d ${shellQuote(sample)}`,
     `  score      npx churnwatch score --as-of <date>${local.port === DEFAULT_PORT ? "" : ` --url ${local.url}`}`,
     "Press Ctrl-C to stop.",
@@ -77,7 +122,7 @@ function waitForSignal(): Promise<NodeJS.Signals> {
 export const startCommand = defineCommand<StartOptions>({
   name: "start",
   summary: "run local mode: API, pipeline and dashboard on emulators (= npm start)",
-  help: `Usage: churnwatch start [--port N] [--data-dir DIR] [--verbose]
+  help: `Usage: churnwatch start [--port N] [--data-dir DIR] [--rate N] [--burst N] [--verbose]
 
 Runs churnwatch on this machine: DynamoDB Local (needs Java 17+) and fauxqs for SNS/SQS, the
 same handlers and topology as on AWS, an HTTP API on 127.0.0.1, SQS pollers, the scoring
@@ -87,6 +132,9 @@ Options:
   --port N         HTTP port on 127.0.0.1 (default: PORT, else ${DEFAULT_PORT}; 0 picks a free one)
   --data-dir DIR   keep DynamoDB data and the outbox in DIR across restarts
                    (default: in memory, outbox in .churnwatch/ emptied on start)
+  --rate N         requests per second each API key may make; more answer 429 with
+                   Retry-After, like the AWS usage plan (default: 100)
+  --burst N        requests a key may make at once after a quiet spell (default: 200)
   --verbose        log pollers, schedules and handler output at INFO
   -h, --help       show this help
 
@@ -94,10 +142,13 @@ Environment:
   PORT                 default port
   CHURNWATCH_API_KEY   the API key local mode accepts (default: ${DEFAULT_API_KEY})
   CHURNWATCH_LOG_LEVEL debug, info, warn (default) or error; --verbose means info
+  CHURNWATCH_RATE_LIMIT, CHURNWATCH_BURST_LIMIT   defaults for --rate and --burst
 `,
   options: {
     port: { type: "string" },
     "data-dir": { type: "string" },
+    rate: { type: "string" },
+    burst: { type: "string" },
     verbose: { type: "boolean", short: "v" },
   },
   parse(values, positionals, env) {
@@ -113,7 +164,13 @@ Environment:
     if (dataDir !== undefined && dataDir.trim() === "") {
       throw new UsageError("churnwatch start: --data-dir needs a directory");
     }
-    return { port, verbose: values.verbose === true, ...(dataDir ? { dataDir } : {}) };
+    const throttle = parseThrottle(values, env);
+    return {
+      port,
+      verbose: values.verbose === true,
+      ...(dataDir ? { dataDir } : {}),
+      ...(throttle ? { throttle } : {}),
+    };
   },
   async run(options: StartOptions, io: CliIo) {
     const signal = waitForSignal();
@@ -122,6 +179,7 @@ Environment:
       port: options.port,
       logLevel: options.verbose ? "info" : "warn",
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      ...(options.throttle ? { throttle: options.throttle } : {}),
     });
     io.stdout(readyBanner(local, apiKeyFromEnv(io.env) !== undefined));
     const received = await signal;
