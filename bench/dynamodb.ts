@@ -5,6 +5,7 @@
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ENV } from "../lambdas/shared/env-names.js";
+import { functions, type TableName, tableEnv } from "../lib/topology.js";
 import { createLocalClients, LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/aws-clients.js";
 import { type DynamoDbLocal, startDynamoDbLocal } from "../local/emulators/dynamodb-local.js";
 import { createLogger } from "../local/log.js";
@@ -16,6 +17,7 @@ export const NAIVE_TABLE = "churnwatch-bench-naive";
 export interface BenchDatabase {
   readonly server: DynamoDbLocal;
   readonly usersTable: string;
+  readonly tableNames: Readonly<Partial<Record<TableName, string>>>;
   readonly naiveTable: string;
   /** Uncounted client for setup and checks; the designs under test get their own. */
   readonly admin: DynamoDBDocumentClient;
@@ -36,9 +38,11 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
   });
   try {
     const plan = buildLocalPlan();
-    const users = plan.tables.filter((table) => table.key === "users");
+    // The tables the features function may touch, as the topology grants them.
+    const needed = new Set(Object.keys(functions.features.access.tables ?? {}));
+    const tables = plan.tables.filter((table) => needed.has(table.key));
     const resources = await provision(
-      { ...plan, tables: users, queues: [], topics: [], subscriptions: [] },
+      { ...plan, tables, queues: [], topics: [], subscriptions: [] },
       clients,
     );
     await clients.dynamodb.send(
@@ -53,6 +57,7 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
     return {
       server,
       usersTable: resources.tables.users,
+      tableNames: resources.tables,
       naiveTable: NAIVE_TABLE,
       admin: clients.doc,
       client() {
@@ -84,11 +89,16 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
  * What the features Lambda is configured with on AWS, pointed at this DynamoDB Local. Must be in
  * place before the handler module is imported: it reads its configuration at load.
  */
-export function applyHandlerEnvironment(endpoint: string, usersTable: string): void {
+export function applyHandlerEnvironment(
+  endpoint: string,
+  tableNames: Readonly<Partial<Record<TableName, string>>>,
+): void {
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
+  for (const [table, name] of Object.entries(tableNames) as [TableName, string][]) {
+    process.env[tableEnv[table]] = name;
+  }
   Object.assign(process.env, {
-    [ENV.usersTable]: usersTable,
     [ENV.dedupeTtlDays]: "400",
     [ENV.dynamodbEndpoint]: endpoint,
     AWS_REGION: LOCAL_REGION,

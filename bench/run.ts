@@ -139,7 +139,7 @@ async function main(): Promise<number> {
   process.once("SIGINT", stopOnSignal);
   process.once("SIGTERM", stopOnSignal);
   try {
-    applyHandlerEnvironment(db.server.endpoint, db.usersTable);
+    applyHandlerEnvironment(db.server.endpoint, db.tableNames);
     // Imported only now: the handler reads its configuration and builds its client at load.
     const { handler } = (await import("../lambdas/features/handler.js")) as {
       handler: FeaturesHandler;

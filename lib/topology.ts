@@ -73,7 +73,7 @@ export const functions: Readonly<Record<FunctionName, FunctionSpec>> = {
     timeoutSeconds: 30,
     memoryMb: 512,
     // Reads erasure tombstones from the ledger, so leftovers of an erased user are dropped.
-    access: { tables: { users: "readWrite", ledger: "read" } },
+    access: { tables: { users: "readWrite", dedupe: "readWrite", ledger: "read" } },
   },
   scoreDispatch: {
     entry: "lambdas/score-dispatch/handler.ts",
@@ -219,7 +219,7 @@ export const topics: Readonly<Record<TopicName, TopicSpec>> = {
   ops: { local: false, subscriptions: [] },
 };
 
-export type TableName = "users" | "contacts" | "ledger" | "apiKeys";
+export type TableName = "users" | "dedupe" | "contacts" | "ledger" | "apiKeys";
 
 export interface TableSpec {
   readonly partitionKey: string;
@@ -231,7 +231,9 @@ export interface TableSpec {
 }
 
 export const tables: Readonly<Record<TableName, TableSpec>> = {
-  users: { partitionKey: "pk", sortKey: "sk", ttlAttribute: "expiresAt", personalData: false },
+  users: { partitionKey: "pk", sortKey: "sk", personalData: false },
+  /** One marker per applied event, keyed by a hash of app and event ID: no user data in it. */
+  dedupe: { partitionKey: "pk", ttlAttribute: "expiresAt", personalData: false },
   contacts: { partitionKey: "pk", personalData: true },
   ledger: { partitionKey: "pk", sortKey: "sk", ttlAttribute: "expiresAt", personalData: false },
   apiKeys: { partitionKey: "keyHash", personalData: false },
@@ -278,6 +280,7 @@ export function localResourceName(kind: "table" | "queue" | "dlq" | "topic", nam
 /** The environment variable through which a function learns each resource's physical name. */
 export const tableEnv: Readonly<Record<TableName, EnvName>> = {
   users: ENV.usersTable,
+  dedupe: ENV.dedupeTable,
   contacts: ENV.contactsTable,
   ledger: ENV.ledgerTable,
   apiKeys: ENV.apiKeysTable,

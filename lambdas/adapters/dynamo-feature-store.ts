@@ -11,26 +11,39 @@ import { userPartitionKey } from "../domain/user-key.js";
 import type { ErasureRegistry, FeatureStore, ProfileScanner, UserEvents } from "../ports.js";
 import { DynamoFeatureWriter, PROFILE_SK, toProfile } from "./dynamo-feature-writer.js";
 
-export { EVENT_SK_PREFIX, PROFILE_SK } from "./dynamo-feature-writer.js";
+export { PROFILE_SK } from "./dynamo-feature-writer.js";
 
 /**
- * Users table: one `PROFILE` item per user and one `EVENT#<eventId>` dedupe marker per applied
- * event (see DynamoFeatureWriter for how a batch is applied exactly once).
+ * Users table: one `PROFILE` item per user; dedupe markers live in their own table (see
+ * DynamoFeatureWriter for how a batch is applied exactly once).
  */
 export class DynamoFeatureStore implements FeatureStore, ProfileScanner {
-  private readonly writer: DynamoFeatureWriter;
+  private readonly writer: DynamoFeatureWriter | undefined;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-    dedupeTtlDays: number,
-    now: () => Date = () => new Date(),
-    erasures?: ErasureRegistry,
+    writing?: {
+      readonly dedupeTable: string;
+      readonly dedupeTtlDays: number;
+      readonly erasures: ErasureRegistry;
+      readonly now?: () => Date;
+    },
   ) {
-    this.writer = new DynamoFeatureWriter(client, tableName, dedupeTtlDays, now, erasures);
+    this.writer = writing
+      ? new DynamoFeatureWriter(
+          client,
+          tableName,
+          writing.dedupeTable,
+          writing.dedupeTtlDays,
+          writing.now ?? (() => new Date()),
+          writing.erasures,
+        )
+      : undefined;
   }
 
   applyBatch(batch: readonly UserEvents[]) {
+    if (!this.writer) throw new Error("this feature store was opened for reading only");
     return this.writer.applyBatch(batch);
   }
 

@@ -4,6 +4,7 @@ import {
   type DynamoDBDocumentClient,
   TransactWriteCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { dedupeKey } from "../domain/dedupe-key.js";
 import { predatesErasure } from "../domain/erasure.js";
 import {
   applyEvents,
@@ -15,7 +16,6 @@ import { userPartitionKey } from "../domain/user-key.js";
 import type { ErasureRegistry, UserBatchOutcome, UserEvents } from "../ports.js";
 
 export const PROFILE_SK = "PROFILE";
-export const EVENT_SK_PREFIX = "EVENT#";
 
 /** DynamoDB's limits: 100 items per transaction, 100 keys per BatchGetItem. */
 const MAX_TRANSACTION_ITEMS = 100;
@@ -63,7 +63,7 @@ export function toProfile(item: Record<string, unknown>): UserProfile {
 /**
  * Applies a whole SQS batch with as few write requests as DynamoDB allows: the users of the batch
  * share transactions (up to 100 items each), and within them each user gets one conditional
- * dedupe marker per event plus one profile write guarded by its version. An event is applied
+ * dedupe marker per event (dedupe table) plus one profile write guarded by its version. An event is applied
  * exactly when its marker is created, so a redelivered or concurrently delivered event finds the
  * marker and is dropped; a profile that moved on is re-read and the user retried.
  */
@@ -71,6 +71,7 @@ export class DynamoFeatureWriter {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly dedupeTable: string,
     private readonly dedupeTtlDays: number,
     private readonly now: () => Date,
     private readonly erasures?: ErasureRegistry,
@@ -93,11 +94,16 @@ export class DynamoFeatureWriter {
       state.pending.push(...inputs);
       states.set(key, state);
     }
+    // A transaction may not touch one item twice, so repeats of an app's event ID inside the
+    // batch go first, across users too (the marker is per app and event, not per user).
+    const seen = new Set<string>();
     for (const state of states.values()) {
-      // A transaction may not touch one item twice, so repeats inside the batch go first.
-      const unique = [
-        ...new Map(state.pending.map((input) => [input.event.eventId, input])).values(),
-      ];
+      const unique = state.pending.filter((input) => {
+        const marker = dedupeKey(state.appId, input.event.eventId);
+        if (seen.has(marker)) return false;
+        seen.add(marker);
+        return true;
+      });
       state.duplicates += state.pending.length - unique.length;
       state.pending = unique;
     }
@@ -185,8 +191,8 @@ export class DynamoFeatureWriter {
     const items: TransactItem[] = [
       ...pending.map(({ event }) => ({
         Put: {
-          TableName: this.tableName,
-          Item: { pk: key, sk: `${EVENT_SK_PREFIX}${event.eventId}`, expiresAt: this.expiry() },
+          TableName: this.dedupeTable,
+          Item: { pk: dedupeKey(state.appId, event.eventId), expiresAt: this.expiry() },
           ConditionExpression: "attribute_not_exists(pk)",
         },
       })),

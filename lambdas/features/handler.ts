@@ -10,13 +10,11 @@ import { ENV } from "../shared/env-names.js";
 import { logger } from "../shared/logger.js";
 import { parseRecord, processBatch } from "../shared/sqs-batch.js";
 
-const store = new DynamoFeatureStore(
-  dynamo(),
-  requireEnv(ENV.usersTable),
-  positiveIntEnv(ENV.dedupeTtlDays, 400),
-  () => new Date(),
-  new DynamoErasureRegistry(dynamo(), requireEnv(ENV.ledgerTable)),
-);
+const store = new DynamoFeatureStore(dynamo(), requireEnv(ENV.usersTable), {
+  dedupeTable: requireEnv(ENV.dedupeTable),
+  dedupeTtlDays: positiveIntEnv(ENV.dedupeTtlDays, 400),
+  erasures: new DynamoErasureRegistry(dynamo(), requireEnv(ENV.ledgerTable)),
+});
 
 function groupByUser(events: readonly TrackedEvent[]): UserEvents[] {
   const groups = new Map<string, { appId: string; userId: string; inputs: TrackedEvent[] }>();

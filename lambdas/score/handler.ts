@@ -11,11 +11,7 @@ import { logger } from "../shared/logger.js";
 import { parseRecord, processBatch } from "../shared/sqs-batch.js";
 import { scoreSegment } from "../use-cases/score-segment.js";
 
-const profiles = new DynamoFeatureStore(
-  dynamo(),
-  requireEnv(ENV.usersTable),
-  positiveIntEnv(ENV.dedupeTtlDays, 400),
-);
+const profiles = new DynamoFeatureStore(dynamo(), requireEnv(ENV.usersTable));
 const ledger = new DynamoLedger(dynamo(), requireEnv(ENV.ledgerTable));
 const warnings = new SqsMessageQueue<Warning>(sqs(), requireEnv(ENV.warningsQueueUrl));
 const inactivityDays = positiveIntEnv(ENV.inactivityDays, 30);

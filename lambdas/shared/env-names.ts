@@ -5,6 +5,7 @@
  */
 export const ENV = {
   usersTable: "USERS_TABLE",
+  dedupeTable: "DEDUPE_TABLE",
   contactsTable: "CONTACTS_TABLE",
   ledgerTable: "LEDGER_TABLE",
   apiKeysTable: "API_KEYS_TABLE",

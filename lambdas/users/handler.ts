@@ -16,11 +16,7 @@ const usersTable = requireEnv(ENV.usersTable);
 const contactsTable = requireEnv(ENV.contactsTable);
 const ledgerTable = requireEnv(ENV.ledgerTable);
 const outboxPath = optionalEnv(ENV.outboxPath);
-const features = new DynamoFeatureStore(
-  dynamo(),
-  usersTable,
-  positiveIntEnv(ENV.dedupeTtlDays, 400),
-);
+const features = new DynamoFeatureStore(dynamo(), usersTable);
 const contacts = new DynamoContactStore(dynamo(), contactsTable);
 const erasures = new DynamoErasureRegistry(dynamo(), ledgerTable);
 const indicatorOptions = {

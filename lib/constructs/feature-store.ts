@@ -13,6 +13,7 @@ export interface FeatureStoreProps {
 
 const TABLE_IDS: Readonly<Record<TableName, string>> = {
   users: "UsersTable",
+  dedupe: "DedupeTable",
   contacts: "ContactsTable",
   ledger: "LedgerTable",
   apiKeys: "ApiKeysTable",

@@ -9,6 +9,7 @@ export function setHandlerEnv(overrides: Record<string, string> = {}): void {
     AWS_SECRET_ACCESS_KEY: "test",
     POWERTOOLS_LOG_LEVEL: "SILENT",
     [ENV.usersTable]: "users",
+    [ENV.dedupeTable]: "dedupe",
     [ENV.contactsTable]: "contacts",
     [ENV.ledgerTable]: "ledger",
     [ENV.apiKeysTable]: "keys",

@@ -6,6 +6,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { dedupeKey } from "../../lambdas/domain/dedupe-key.js";
 import { lambdaContext, setHandlerEnv, sqsEvent } from "./env.js";
 
 setHandlerEnv();
@@ -26,9 +27,14 @@ function transactions(): Items[] {
     .map((call) => call.args[0].input.TransactItems ?? []);
 }
 
+const markerOf = (eventId: string) => `marker:${dedupeKey("shop", eventId)}`;
+
+/** `marker:<key>` for a dedupe marker, `<user>:PROFILE` for a profile write. */
 const keysOf = (items: Items | undefined) =>
-  (items ?? []).map(
-    (item) => `${String(item.Put?.Item?.pk).split("#").at(-1)}:${item.Put?.Item?.sk}`,
+  (items ?? []).map((item) =>
+    item.Put?.TableName === "dedupe"
+      ? `marker:${item.Put?.Item?.pk}`
+      : `${String(item.Put?.Item?.pk).split("#").at(-1)}:${item.Put?.Item?.sk}`,
   );
 
 function cancelled(codes: string[]) {
@@ -69,10 +75,10 @@ describe("features handler", () => {
     const writes = transactions();
     expect(writes).toHaveLength(1);
     expect(keysOf(writes[0])).toEqual([
-      "a:EVENT#1",
-      "a:EVENT#3",
+      markerOf("1"),
+      markerOf("3"),
       "a:PROFILE",
-      "b:EVENT#2",
+      markerOf("2"),
       "b:PROFILE",
     ]);
     expect(writes[0]?.[2]?.Put?.Item).toMatchObject({
@@ -95,7 +101,7 @@ describe("features handler", () => {
     );
     expect(response.batchItemFailures).toEqual([]);
     const [, retry] = transactions();
-    expect(keysOf(retry)).toEqual(["a:EVENT#new", "a:PROFILE"]);
+    expect(keysOf(retry)).toEqual([markerOf("new"), "a:PROFILE"]);
     expect(retry?.[1]?.Put?.Item).toMatchObject({ eventCount: 1 });
   });
 
@@ -145,9 +151,8 @@ describe("features handler", () => {
       "m4",
     ]);
     const committedForA = transactions().filter((items) => keysOf(items).includes("a:PROFILE"));
-    expect(committedForA.at(-1)?.every((item) => String(item.Put?.Item?.pk).endsWith("#a"))).toBe(
-      true,
-    );
+    // a's last transaction carries only a's writes: b, which keeps conflicting, was split off.
+    expect(keysOf(committedForA.at(-1))).toEqual([markerOf("1"), "a:PROFILE"]);
   }, 30_000);
 
   it("drops events queued before their user was erased and applies later ones", async () => {
@@ -162,7 +167,12 @@ describe("features handler", () => {
     const after = { ...tracked("a", "new"), receivedAt: "2026-11-01T00:00:02Z" };
     const response = await handler(sqsEvent([before, after]), lambdaContext);
     expect(response.batchItemFailures).toEqual([]);
-    expect(keysOf(transactions()[0])).toEqual(["a:EVENT#new", "a:PROFILE"]);
+    expect(keysOf(transactions()[0])).toEqual([markerOf("new"), "a:PROFILE"]);
+  });
+
+  it("applies an app's event ID once even when two users' events carry it", async () => {
+    await handler(sqsEvent([tracked("a", "same"), tracked("b", "same")]), lambdaContext);
+    expect(keysOf(transactions()[0])).toEqual([markerOf("same"), "a:PROFILE"]);
   });
 
   it("retries users whose transaction failed for throttling, then fails only them", async () => {

@@ -93,7 +93,7 @@ describe("erasure", () => {
 
     const erased = await api("DELETE", `/v1/users/${USER}`);
     expect(erased.status).toBe(200);
-    expect(erased.body.erased).toMatchObject({ featureRecords: 2, contact: 1, outboxLines: 1 });
+    expect(erased.body.erased).toMatchObject({ featureRecords: 1, contact: 1, outboxLines: 1 });
 
     const features = (await import("../../lambdas/features/handler.js")).handler as SqsHandler;
     const plan = (await import("../../lambdas/plan/handler.js")).handler as SqsHandler;

@@ -130,7 +130,7 @@ describe("local pipeline", () => {
     const erased = await api("DELETE", "/v1/users/u-mail");
     expect(erased.status).toBe(200);
     expect(erased.body.erased).toMatchObject({ contact: 1, outboxLines: 1 });
-    expect(erased.body.erased.featureRecords).toBe(4);
+    expect(erased.body.erased.featureRecords).toBe(1);
     expect(erased.body.erased.ledgerEntries).toBeGreaterThanOrEqual(2);
     expect((await api("GET", "/v1/users/u-mail")).status).toBe(404);
     expect(JSON.stringify(await outbox())).not.toContain("u-mail");

@@ -305,7 +305,7 @@ describe("local mode", () => {
       credentials: LOCAL_CREDENTIALS,
     });
     const ttl = await dynamodb.send(
-      new DescribeTimeToLiveCommand({ TableName: local.resources.tables.users }),
+      new DescribeTimeToLiveCommand({ TableName: local.resources.tables.dedupe }),
     );
     dynamodb.destroy();
     expect(ttl.TimeToLiveDescription).toMatchObject({

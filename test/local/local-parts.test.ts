@@ -201,7 +201,13 @@ describe("outbox and dashboard", () => {
 describe("the handlers' environment", () => {
   const plan = buildLocalPlan();
   const resources: ProvisionedResources = {
-    tables: { users: "t-users", contacts: "t-contacts", ledger: "t-ledger", apiKeys: "t-keys" },
+    tables: {
+      users: "t-users",
+      dedupe: "t-dedupe",
+      contacts: "t-contacts",
+      ledger: "t-ledger",
+      apiKeys: "t-keys",
+    },
     queues: Object.fromEntries(
       plan.queues.map((queue) => [
         queue.key,
