@@ -6,16 +6,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 
-export interface OutboxEntry {
-  readonly at: string;
-  readonly channel: string;
-  readonly appId: string;
-  readonly userId: string;
-  readonly to: string;
-  readonly subject?: string;
-  readonly body: string;
-  readonly dedupeKey: string;
-}
+import type { OutboxEntry } from "../lambdas/adapters/providers/outbox-provider.js";
+
+export type { OutboxEntry };
 
 export interface OutboxSummary {
   readonly total: number;
@@ -38,6 +31,7 @@ function asEntry(line: string): OutboxEntry | undefined {
     const value = JSON.parse(line) as Partial<OutboxEntry> | null;
     if (!value || typeof value !== "object" || typeof value.channel !== "string") return undefined;
     return {
+      id: String(value.id ?? ""),
       at: String(value.at ?? ""),
       channel: value.channel,
       appId: String(value.appId ?? ""),

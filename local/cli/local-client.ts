@@ -4,6 +4,16 @@
  */
 import { LocalModeError } from "../errors.js";
 
+/** The error every CLI command gives when nothing answers at the local mode's address. */
+export function serverUnreachable(url: string, error: unknown): LocalModeError {
+  const code = (error as { cause?: { code?: string } }).cause?.code;
+  const detail = code && code !== "ECONNREFUSED" ? ` (${code})` : "";
+  return new LocalModeError(
+    `no churnwatch server at ${url}: start it with \`npm start\`${detail}`,
+    1,
+  );
+}
+
 export class LocalClient {
   constructor(
     readonly baseUrl: string,
@@ -23,13 +33,7 @@ export class LocalClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause;
-      throw new LocalModeError(
-        `no churnwatch server at ${this.baseUrl}: start it with \`npm start\`${
-          cause?.code && cause.code !== "ECONNREFUSED" ? ` (${cause.code})` : ""
-        }`,
-        1,
-      );
+      throw serverUnreachable(this.baseUrl, error);
     }
     const text = await response.text();
     let parsed: unknown;

@@ -16,6 +16,7 @@ import { createReadStream, statSync } from "node:fs";
 import { basename } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { MAX_BODY_BYTES } from "../../lib/topology.js";
+import { serverUnreachable } from "../cli/local-client.js";
 import { LocalModeError, UsageError } from "../errors.js";
 import type { IdleReport } from "../idle.js";
 import type { LocalStats } from "../stats.js";
@@ -277,13 +278,7 @@ export async function runReplay(
         signal: AbortSignal.timeout(requestTimeoutMs),
       });
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause;
-      throw new LocalModeError(
-        `no churnwatch server at ${options.url}: start it with \`npm start\`${
-          cause?.code && cause.code !== "ECONNREFUSED" ? ` (${cause.code})` : ""
-        }`,
-        1,
-      );
+      throw serverUnreachable(options.url, error);
     }
     const text = await response.text();
     let body: unknown = null;

@@ -176,6 +176,7 @@ describe("outbox and dashboard", () => {
       },
       recentOutbox: [
         {
+          id: "o-1",
           at: "2024-05-01T00:00:00Z",
           channel: "email",
           appId: "a",

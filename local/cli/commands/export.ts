@@ -5,6 +5,7 @@ import { ExportQueryError, parseCalibrationEnd } from "../../export.js";
 import { formatCount } from "../../replay/progress.js";
 import { defineCommand, noPositionals, stringFlag } from "../command.js";
 import type { CliIo } from "../io.js";
+import { serverUnreachable } from "../local-client.js";
 import { parseServerFlags, serverFlagsHelp } from "../server-flags.js";
 
 export const EXPORT_FORMATS = ["btyd-cbs"] as const;
@@ -121,13 +122,7 @@ Example (the CDNOW sample, calibration period of 39 weeks):
         headers: { "x-api-key": options.apiKey },
       });
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause;
-      throw new LocalModeError(
-        `no churnwatch server at ${options.url}: start it with \`npm start\`${
-          cause?.code && cause.code !== "ECONNREFUSED" ? ` (${cause.code})` : ""
-        }`,
-        1,
-      );
+      throw serverUnreachable(options.url, error);
     }
     const text = await response.text();
     if (response.status === 401) {
