@@ -110,18 +110,25 @@ export class DynamoFeatureWriter {
     await this.dropErasedLeftovers([...states.values()]);
 
     let lastError: unknown;
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+    // Rounds go on while users have events left: more than one for a user with more events than
+    // a transaction holds. Only rounds where something failed count against the attempts.
+    for (let failures = 0; failures < MAX_ATTEMPTS; ) {
       const open = [...states.entries()].filter(([, state]) => !state.done);
       for (const [, state] of open) if (state.pending.length === 0) state.done = true;
       const todo = open.filter(([, state]) => !state.done);
       if (todo.length === 0) break;
-      if (attempt > 0) await pause(attempt);
+      if (failures > 0) await pause(failures);
       const profiles = await this.readProfiles(todo.map(([key]) => key));
-      const writes = todo.flatMap(([key, state]) => this.userWrites(key, state, profiles.get(key)));
+      const writes = todo.map(([key, state]) => this.userWrite(key, state, profiles.get(key)));
       const results = await Promise.allSettled(
         this.pack(writes).map((transaction) => this.commit(transaction, states)),
       );
-      for (const result of results) if (result.status === "rejected") lastError = result.reason;
+      let failed = false;
+      for (const result of results) {
+        if (result.status === "rejected") lastError = result.reason;
+        if (result.status === "rejected" || !result.value) failed = true;
+      }
+      if (failed) failures += 1;
     }
 
     const outcomes = new Map<string, UserBatchOutcome>();
@@ -181,12 +188,10 @@ export class DynamoFeatureWriter {
     return profiles;
   }
 
-  /** A user's writes; more than one when the user alone needs more than one transaction. */
-  private userWrites(key: string, state: UserState, current: UserProfile | undefined): UserWrite[] {
-    const writes: UserWrite[] = [];
-    const chunkSize = MAX_TRANSACTION_ITEMS - 1;
-    // Only the first chunk of an oversized user goes now; the rest follow on the next round.
-    const pending = state.pending.slice(0, chunkSize);
+  /** A user's share of this round: as many events as fit one transaction with the profile. */
+  private userWrite(key: string, state: UserState, current: UserProfile | undefined): UserWrite {
+    // An oversized user's first events go now; the rest follow on the next round.
+    const pending = state.pending.slice(0, MAX_TRANSACTION_ITEMS - 1);
     const features = applyEvents(current, state.appId, state.userId, pending);
     const items: TransactItem[] = [
       ...pending.map(({ event }) => ({
@@ -209,14 +214,13 @@ export class DynamoFeatureWriter {
         },
       },
     ];
-    writes.push({
+    return {
       key,
       pending,
       items,
       bytes: Buffer.byteLength(JSON.stringify(items)),
       alone: state.conflicts > 0,
-    });
-    return writes;
+    };
   }
 
   /** Packs whole users into transactions, first fit, within the item and size limits. */
@@ -241,7 +245,11 @@ export class DynamoFeatureWriter {
     return transactions.map((t) => t.writes);
   }
 
-  private async commit(transaction: readonly UserWrite[], states: Map<string, UserState>) {
+  /** Commits one transaction; false when it was cancelled and its users must go again. */
+  private async commit(
+    transaction: readonly UserWrite[],
+    states: Map<string, UserState>,
+  ): Promise<boolean> {
     try {
       await this.client.send(
         new TransactWriteCommand({ TransactItems: transaction.flatMap((write) => write.items) }),
@@ -265,7 +273,7 @@ export class DynamoFeatureWriter {
         if (profileReason && profileReason !== "None") state.conflicts += 1;
         offset += write.items.length;
       }
-      return;
+      return false;
     }
     for (const write of transaction) {
       const state = states.get(write.key) as UserState;
@@ -273,6 +281,7 @@ export class DynamoFeatureWriter {
       state.applied += applied.size;
       state.pending = state.pending.filter(({ event }) => !applied.has(event.eventId));
     }
+    return true;
   }
 
   private expiry(): number {

@@ -175,6 +175,25 @@ describe("features handler", () => {
     expect(keysOf(transactions()[0])).toEqual([markerOf("same"), "a:PROFILE"]);
   });
 
+  it("splits a user with more events than one transaction holds over several rounds", async () => {
+    // More rounds than the retry budget allows failures: progress is not failure.
+    const many = Array.from({ length: 1000 }, (_, i) => tracked("a", `bulk-${i}`));
+    dynamoMock
+      .on(BatchGetCommand)
+      .callsFake((input) =>
+        input.RequestItems.users
+          ? {
+              Responses: {
+                users: transactions().length > 0 ? [storedProfile("a", transactions().length)] : [],
+              },
+            }
+          : { Responses: { ledger: [] } },
+      );
+    const response = await handler(sqsEvent(many), lambdaContext);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(transactions().map((items) => items.length)).toEqual([...Array(10).fill(100), 11]);
+  });
+
   it("retries users whose transaction failed for throttling, then fails only them", async () => {
     dynamoMock.on(TransactWriteCommand).rejectsOnce(new Error("ThrottlingException")).resolves({});
     const response = await handler(sqsEvent([tracked("a", "1"), tracked("b", "2")]), lambdaContext);
