@@ -178,17 +178,15 @@ describe("features handler", () => {
   it("splits a user with more events than one transaction holds over several rounds", async () => {
     // More rounds than the retry budget allows failures: progress is not failure.
     const many = Array.from({ length: 1000 }, (_, i) => tracked("a", `bulk-${i}`));
-    dynamoMock
-      .on(BatchGetCommand)
-      .callsFake((input) =>
-        input.RequestItems.users
-          ? {
-              Responses: {
-                users: transactions().length > 0 ? [storedProfile("a", transactions().length)] : [],
-              },
-            }
-          : { Responses: { ledger: [] } },
-      );
+    dynamoMock.on(BatchGetCommand).callsFake((input) =>
+      input.RequestItems.users
+        ? {
+            Responses: {
+              users: transactions().length > 0 ? [storedProfile("a", transactions().length)] : [],
+            },
+          }
+        : { Responses: { ledger: [] } },
+    );
     const response = await handler(sqsEvent(many), lambdaContext);
     expect(response.batchItemFailures).toEqual([]);
     expect(transactions().map((items) => items.length)).toEqual([...Array(10).fill(100), 11]);
