@@ -90,6 +90,9 @@ export interface Indicators {
   readonly regionChanges: number;
   /** Last uninstall or invalid push token that came after the user's last app open. */
   readonly uninstallSignalAt: string | null;
+  readonly lastCartAbandonAt: string | null;
+  /** Last complaint, return or refund. */
+  readonly lastGrievanceAt: string | null;
   readonly silenceSince: string;
 }
 
@@ -218,6 +221,16 @@ export function deriveIndicators(
     deviceChanges: counts.device_change ?? 0,
     regionChanges: counts.region_change ?? 0,
     uninstallSignalAt: uninstallSignalAt ?? null,
+    lastCartAbandonAt: features.lastSeenByType.cart_abandon ?? null,
+    lastGrievanceAt:
+      [
+        features.lastSeenByType.complaint,
+        features.lastSeenByType.return,
+        features.lastSeenByType.refund,
+      ]
+        .filter((at): at is string => at !== undefined)
+        .sort()
+        .at(-1) ?? null,
     silenceSince: features.lastSeenAt,
   };
 }
