@@ -7,6 +7,7 @@ import { RemovalPolicy } from "aws-cdk-lib";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { z } from "zod";
 import { parseCurrencyTable } from "../lambdas/domain/currency.js";
+import { parseRulesConfig } from "../lambdas/domain/rules.js";
 import { DEFAULT_EVENT_HORIZON } from "../lambdas/shared/config.js";
 import { CHANNELS, type Channel } from "./topology.js";
 
@@ -26,7 +27,8 @@ export interface StageConfig {
   /** Verified SES identity retention e-mails are sent from. */
   readonly emailFrom: string;
   readonly scoringSegments: number;
-  readonly inactivityDays: number;
+  /** Churn rules configuration (JSON, lambdas/domain/rules.ts); unset keeps the defaults. */
+  readonly rulesConfig?: string;
   readonly dedupeTtlDays: number;
   readonly channelPreference: readonly Channel[];
   readonly apiThrottleRateLimit: number;
@@ -105,7 +107,16 @@ const contextSchema = z.object({
   alarmEmail: optionalEmail,
   emailFrom: z.email("must be an e-mail address"),
   scoringSegments: integer(1, 1000),
-  inactivityDays: integer(1, 3650),
+  rulesConfig: z
+    .string()
+    .superRefine((json, ctx) => {
+      try {
+        parseRulesConfig(JSON.parse(json));
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+      }
+    })
+    .optional(),
   dedupeTtlDays: integer(1, 3650),
   channelPreference: channelList,
   apiThrottleRateLimit: integer(1, 100_000),
@@ -139,7 +150,6 @@ export const CONTEXT_KEYS = Object.keys(contextSchema.shape) as ContextKey[];
 const COMMON_DEFAULTS = {
   emailFrom: "no-reply@example.com",
   scoringSegments: 4,
-  inactivityDays: 30,
   dedupeTtlDays: 400,
   channelPreference: "email,push,sms",
   apiThrottleRateLimit: 100,
@@ -189,7 +199,7 @@ export function loadConfig(lookup: (key: string) => unknown): StageConfig {
     ...(c.alarmEmail ? { alarmEmail: c.alarmEmail } : {}),
     emailFrom: c.emailFrom,
     scoringSegments: c.scoringSegments,
-    inactivityDays: c.inactivityDays,
+    ...(c.rulesConfig ? { rulesConfig: c.rulesConfig } : {}),
     dedupeTtlDays: c.dedupeTtlDays,
     channelPreference: c.channelPreference,
     apiThrottleRateLimit: c.apiThrottleRateLimit,

@@ -22,7 +22,6 @@ export interface HandlerEnvInput {
 /** Local defaults for tuning variables: the same values the stack deploys with. */
 const LOCAL_SETTINGS = {
   [ENV.scoringSegments]: "2",
-  [ENV.inactivityDays]: "30",
   [ENV.dedupeTtlDays]: "400",
   [ENV.channelPreference]: "email,push,sms",
   [ENV.channelProvider]: "outbox",

@@ -15,6 +15,7 @@ import {
   MAX_EVENTS_PER_BATCH,
   userIdSchema,
 } from "./events.js";
+import { RULE_IDS } from "./rules.js";
 
 // ── Response shapes. The handlers build these as plain objects; the schemas document them and
 // tests check real answers against them.
@@ -110,18 +111,29 @@ export const userResponseSchema = z.object({
         "The user's feature record (activity, orders, revenue in base currency, ...); null " +
         "before the first event. See docs/data-model.md.",
     }),
+  indicators: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .meta({
+      description:
+        "Derived as of the request: lifecycle stage, value tier, activity windows in the user's " +
+        "time zone, RFM, interaction change vs baseline, experience signals; null before the first event.",
+    }),
   risk: z
     .object({
+      score: z.number().min(0).max(1),
+      tier: z.enum(["low", "medium", "high", "critical"]),
       atRisk: z.boolean(),
-      level: z.string(),
       reasons: z.array(
         z.object({
-          code: z.string(),
-          params: z.record(z.string(), z.union([z.number(), z.string()])),
+          code: z.enum(RULE_IDS),
+          severity: z.enum(["low", "medium", "high", "critical"]),
+          params: z.record(z.string(), z.number()),
         }),
       ),
       asOf: z.string(),
       runId: z.string(),
+      model: z.string(),
     })
     .nullable()
     .meta({ description: "The latest scoring run's assessment with reasons; null before one" }),

@@ -6,10 +6,12 @@
 import { z } from "zod";
 import type { Channel } from "../../lib/topology.js";
 import type { RiskAssessment } from "./risk.js";
+import { RULE_IDS } from "./rules.js";
 
 const reasonSchema = z.object({
-  code: z.literal("inactive_days"),
-  params: z.record(z.string(), z.union([z.number(), z.string()])),
+  code: z.enum(RULE_IDS),
+  severity: z.enum(["low", "medium", "high", "critical"]),
+  params: z.record(z.string(), z.number()),
 });
 
 export const warningSchema = z.object({
@@ -19,7 +21,8 @@ export const warningSchema = z.object({
   userId: z.string().min(1),
   runId: z.string().min(1),
   asOf: z.string(),
-  level: z.enum(["none", "at_risk"]),
+  tier: z.enum(["low", "medium", "high", "critical"]),
+  score: z.number().min(0).max(1),
   reasons: z.array(reasonSchema),
 });
 
@@ -29,13 +32,14 @@ export function warningFor(appId: string, userId: string, risk: RiskAssessment):
   return {
     v: 1,
     // Deterministic, so a redelivered scoring segment yields the same warning and senders dedupe it.
-    warningId: `${risk.runId}|${appId}|${userId}|${risk.level}`,
+    warningId: `${risk.runId}|${appId}|${userId}|${risk.tier}`,
     appId,
     userId,
     runId: risk.runId,
     asOf: risk.asOf,
-    level: risk.level,
-    reasons: risk.reasons.map((reason) => ({ code: reason.code, params: { ...reason.params } })),
+    tier: risk.tier,
+    score: risk.score,
+    reasons: risk.reasons.map((reason) => ({ ...reason, params: { ...reason.params } })),
   };
 }
 

@@ -3,6 +3,9 @@ import {
   DEFAULT_CURRENCY_TABLE,
   parseCurrencyTable,
 } from "../domain/currency.js";
+import { DEFAULT_INDICATOR_OPTIONS } from "../domain/indicators.js";
+import { DEFAULT_TIER_THRESHOLDS, type ScoringOptions } from "../domain/risk.js";
+import { parseRulesConfig } from "../domain/rules.js";
 import { ENV, type EnvName } from "./env-names.js";
 
 /** Before this, events are refused unless EVENT_HORIZON says otherwise (CDNOW starts 1997). */
@@ -56,4 +59,25 @@ export function eventHorizonFromEnv(env = process.env): Date {
     throw new ConfigError(`${ENV.eventHorizon} must be an ISO 8601 date, got "${raw}"`);
   }
   return horizon;
+}
+
+/** Rules and tiers for scoring; a bad RULES_CONFIG stops the cold start with the exact key. */
+export function scoringOptionsFromEnv(env = process.env): ScoringOptions {
+  const raw = optionalEnv(ENV.rulesConfig, env);
+  let rules = {};
+  if (raw !== undefined) {
+    try {
+      rules = parseRulesConfig(JSON.parse(raw));
+    } catch (error) {
+      throw new ConfigError(`${ENV.rulesConfig}: ${(error as Error).message}`);
+    }
+  }
+  return {
+    rules,
+    tiers: DEFAULT_TIER_THRESHOLDS,
+    indicators: {
+      ...DEFAULT_INDICATOR_OPTIONS,
+      highValueMinor: positiveIntEnv(ENV.highValueThreshold, 5000, env) * 100,
+    },
+  };
 }

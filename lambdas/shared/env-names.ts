@@ -16,8 +16,8 @@ export const ENV = {
   marketingTopicArn: "MARKETING_TOPIC_ARN",
   /** Parallel-scan segments per scoring run. */
   scoringSegments: "SCORING_SEGMENTS",
-  /** Days without any event after which the seed rule marks a user at risk. */
-  inactivityDays: "INACTIVITY_DAYS",
+  /** Churn rules configuration as JSON (lambdas/domain/rules.ts); unset keeps the defaults. */
+  rulesConfig: "RULES_CONFIG",
   /** Days an applied event's dedupe marker is kept; longer than any redelivery or replay window. */
   dedupeTtlDays: "DEDUPE_TTL_DAYS",
   /** JSON rate table `{"base":"CNY","rates":{"USD":7.1,...}}`; amounts are converted to base. */

@@ -1,5 +1,5 @@
 import { type Warning, warningFor } from "../domain/retention.js";
-import { assessInactivity, isEscalation } from "../domain/risk.js";
+import { assessRisk, isEscalation, riskChanged, type ScoringOptions } from "../domain/risk.js";
 import type { MessageQueue, ProfileScanner, SegmentSummary } from "../ports.js";
 
 export interface ScoringJob {
@@ -18,7 +18,7 @@ export async function scoreSegment(
   job: ScoringJob,
   profiles: ProfileScanner,
   warnings: MessageQueue<Warning>,
-  inactivityDays: number,
+  options: ScoringOptions,
 ): Promise<SegmentSummary> {
   let scored = 0;
   let atRisk = 0;
@@ -28,18 +28,20 @@ export async function scoreSegment(
     const escalations: Warning[] = [];
     const updates = [];
     for (const profile of page) {
-      if (typeof profile.lastSeenAt !== "string") {
+      let risk: ReturnType<typeof assessRisk>;
+      try {
+        if (typeof profile.lastSeenAt !== "string") throw new Error("no lastSeenAt");
+        risk = assessRisk(profile, job.asOf, job.runId, options);
+      } catch {
+        // A record this version cannot read is counted, never allowed to sink the segment.
         skipped += 1;
         continue;
       }
-      const risk = assessInactivity(profile.lastSeenAt, job.asOf, job.runId, inactivityDays);
       scored += 1;
       if (risk.atRisk) atRisk += 1;
       if (isEscalation(profile.risk, risk))
         escalations.push(warningFor(profile.appId, profile.userId, risk));
-      if (profile.risk?.level !== risk.level || profile.risk?.atRisk !== risk.atRisk) {
-        updates.push({ profile, risk });
-      }
+      if (riskChanged(profile.risk, risk)) updates.push({ profile, risk });
     }
     if (escalations.length > 0) await warnings.send(escalations);
     warned += escalations.length;

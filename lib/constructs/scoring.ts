@@ -54,7 +54,8 @@ export class Scoring extends Construct {
 
     dispatch.addEnvironment(ENV.scoringSegments, String(config.scoringSegments));
     score.addEnvironment(ENV.scoringSegments, String(config.scoringSegments));
-    score.addEnvironment(ENV.inactivityDays, String(config.inactivityDays));
+    if (config.rulesConfig) score.addEnvironment(ENV.rulesConfig, config.rulesConfig);
+    score.addEnvironment(ENV.highValueThreshold, String(config.highValueThreshold));
 
     dispatch.acknowledgeNoAsyncDlq(
       "Asynchronous failures go to an on-failure destination (the schedule DLQ), the successor " +

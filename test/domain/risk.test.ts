@@ -1,29 +1,94 @@
 import { describe, expect, it } from "vitest";
-import { assessInactivity, isEscalation } from "../../lambdas/domain/risk.js";
+import { applyEvents } from "../../lambdas/domain/features.js";
+import {
+  assessRisk,
+  combineHits,
+  DEFAULT_TIER_THRESHOLDS,
+  isEscalation,
+  riskChanged,
+  tierOf,
+} from "../../lambdas/domain/risk.js";
+import type { RuleHit } from "../../lambdas/domain/rules.js";
 import { scoringRunId, segmentJobs } from "../../lambdas/domain/scoring-run.js";
+import { appOpen } from "../fixtures/events.js";
 
-describe("assessInactivity", () => {
+const options = { rules: {}, tiers: DEFAULT_TIER_THRESHOLDS };
+const hit = (severity: RuleHit["severity"]): RuleHit => ({
+  code: "no_login",
+  severity,
+  params: {},
+});
+
+function lastOpen(at: string) {
+  return applyEvents(undefined, "a", "u", [appOpen("u", at)]);
+}
+
+describe("risk", () => {
   it.each([
-    ["29 days silent", "2026-10-03T00:00:00Z", false, 29],
-    ["exactly 30 days silent", "2026-10-02T00:00:00Z", true, 30],
-    ["31 days silent", "2026-10-01T00:00:00Z", true, 31],
-    ["seen after the as-of date", "2026-11-05T00:00:00Z", false, -4],
-  ])("%s → at risk %s", (_, lastSeenAt, atRisk, days) => {
-    const risk = assessInactivity(lastSeenAt, "2026-11-01T00:00:00.000Z", "run", 30);
-    expect(risk.atRisk).toBe(atRisk);
-    expect(risk.level).toBe(atRisk ? "at_risk" : "none");
-    expect(risk.reasons).toEqual(
-      atRisk ? [{ code: "inactive_days", params: { days, thresholdDays: 30 } }] : [],
-    );
+    [[], 0, "low"],
+    [["low"], 0.15, "low"],
+    [["medium"], 0.35, "medium"],
+    [["high"], 0.6, "high"],
+    [["medium", "medium"], 0.577, "high"],
+    [["critical"], 0.85, "critical"],
+    [["high", "medium", "low"], 0.779, "high"],
+  ] as const)("hits %j → score %s, tier %s", (severities, score, tier) => {
+    const combined = combineHits(severities.map(hit));
+    expect(combined).toBe(score);
+    expect(tierOf(combined)).toBe(tier);
   });
 
-  it("warns on entering at-risk, not again at the same level, and again after a return", () => {
-    const quiet = assessInactivity("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z", "r1", 30);
-    const back = assessInactivity("2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z", "r2", 30);
-    expect(isEscalation(undefined, quiet)).toBe(true);
-    expect(isEscalation(quiet, { ...quiet, runId: "r3" })).toBe(false);
-    expect(isEscalation(quiet, back)).toBe(false);
-    expect(isEscalation(back, quiet)).toBe(true);
+  it("never scores outside [0, 1] however many hits", () => {
+    expect(combineHits(Array.from({ length: 30 }, () => hit("critical")))).toBeLessThanOrEqual(1);
+  });
+
+  it("assesses a user from the rules as of a date, with the hits as reasons", () => {
+    const risk = assessRisk(
+      lastOpen("2026-10-01T10:00:00Z"),
+      "2026-11-01T00:00:00.000Z",
+      "run",
+      options,
+    );
+    expect(risk).toMatchObject({
+      tier: "medium",
+      atRisk: true,
+      reasons: [
+        { code: "no_app_open", severity: "medium", params: { days: 30, thresholdDays: 7 } },
+      ],
+      model: "rules-v1",
+    });
+    expect(
+      assessRisk(lastOpen("2026-10-30T10:00:00Z"), "2026-11-01T00:00:00.000Z", "run", options)
+        .atRisk,
+    ).toBe(false);
+  });
+
+  it("warns on entering an at-risk tier or a higher one, not again at the same tier", () => {
+    const medium = {
+      ...assessRisk(lastOpen("2026-10-01T10:00:00Z"), "2026-11-01T00:00:00Z", "r1", options),
+    };
+    const high = { ...medium, tier: "high" as const };
+    const low = { ...medium, tier: "low" as const, atRisk: false };
+    expect(isEscalation(undefined, medium)).toBe(true);
+    expect(isEscalation(medium, { ...medium, runId: "r2" })).toBe(false);
+    expect(isEscalation(medium, high)).toBe(true);
+    expect(isEscalation(high, medium)).toBe(false);
+    expect(isEscalation(undefined, low)).toBe(false);
+    expect(isEscalation(low, medium)).toBe(true);
+    // A record from before tiers existed.
+    expect(isEscalation({ atRisk: true }, medium)).toBe(false);
+  });
+
+  it("says a stored assessment changed when the tier or the reasons did", () => {
+    const risk = assessRisk(
+      lastOpen("2026-10-01T10:00:00Z"),
+      "2026-11-01T00:00:00Z",
+      "r1",
+      options,
+    );
+    expect(riskChanged(undefined, risk)).toBe(true);
+    expect(riskChanged(risk, { ...risk, runId: "r2" })).toBe(false);
+    expect(riskChanged(risk, { ...risk, reasons: [] })).toBe(true);
   });
 });
 

@@ -26,8 +26,9 @@ const warning = {
   userId: "u1",
   runId: "run",
   asOf: "2026-11-01T00:00:00.000Z",
-  level: "at_risk",
-  reasons: [{ code: "inactive_days", params: { days: 31, thresholdDays: 30 } }],
+  tier: "high",
+  score: 0.6,
+  reasons: [{ code: "no_login", severity: "high", params: { days: 31, thresholdDays: 30 } }],
 };
 
 beforeEach(() => {

@@ -23,7 +23,7 @@ const message = (userId: string, channel = "email") => ({
   userId,
   channel,
   dedupeKey: `run|shop|${userId}|at_risk|${channel}|step1`,
-  reasons: [{ code: "inactive_days", params: { days: 31, thresholdDays: 30 } }],
+  reasons: [{ code: "no_login", severity: "high", params: { days: 31, thresholdDays: 30 } }],
   plannedAt: "2026-11-01T00:00:00Z",
 });
 
@@ -69,7 +69,9 @@ describe("email sender", () => {
     expect(claim?.ConditionExpression).toContain("attribute_not_exists(pk)");
     const sent = sesMock.commandCalls(SendEmailCommand)[0]?.args[0].input;
     expect(sent?.Destination?.ToAddresses).toEqual(["ann@example.com"]);
-    expect(sent?.Content?.Simple?.Body?.Text?.Data).toContain("31 days");
+    expect(sent?.Content?.Simple?.Body?.Text?.Data).toContain(
+      "You have not signed in for 31 days.",
+    );
     expect(ledgerOutcomes()).toEqual(["sent"]);
   });
 

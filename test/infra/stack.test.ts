@@ -138,7 +138,8 @@ describe("functions", () => {
     expect(env("ingest")[ENV.currencyTable]).toBeUndefined();
     expect(env("users")[ENV.highValueThreshold]).toBe("5000");
     expect(env("scoreDispatch")[ENV.scoringSegments]).toBe("4");
-    expect(env("score")[ENV.inactivityDays]).toBe("30");
+    expect(env("score")[ENV.rulesConfig]).toBeUndefined();
+    expect(env("score")[ENV.highValueThreshold]).toBe("5000");
     expect(env("plan")[ENV.channelPreference]).toBe("email,push,sms");
     expect(env("email")[ENV.emailFrom]).toBe("no-reply@example.com");
     for (const sender of ["sms", "email", "push"] as const) {

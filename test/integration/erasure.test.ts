@@ -76,8 +76,9 @@ describe("erasure", () => {
       userId: USER,
       runId: "late",
       asOf: new Date().toISOString(),
-      level: "at_risk",
-      reasons: [{ code: "inactive_days", params: { days: 40, thresholdDays: 30 } }],
+      tier: "high",
+      score: 0.6,
+      reasons: [{ code: "no_login", severity: "high", params: { days: 40, thresholdDays: 30 } }],
     };
     const queuedSend = {
       v: 1,

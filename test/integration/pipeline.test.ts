@@ -99,10 +99,15 @@ describe("local pipeline", () => {
 
     for (const userId of ["u-mail", "u-none"]) {
       const user = await api("GET", `/v1/users/${userId}`);
+      // Last app open 31 days before the run, last login 33 days before it.
       expect(user.body.risk).toMatchObject({
         atRisk: true,
-        level: "at_risk",
-        reasons: [{ code: "inactive_days", params: { days: 31, thresholdDays: 30 } }],
+        tier: "high",
+        score: 0.74,
+        reasons: [
+          { code: "no_login", severity: "high", params: { days: 33, thresholdDays: 30 } },
+          { code: "no_app_open", severity: "medium", params: { days: 31, thresholdDays: 7 } },
+        ],
       });
     }
     const sends = await outbox();
@@ -112,7 +117,7 @@ describe("local pipeline", () => {
       userId: "u-mail",
       to: "mail-user@example.com",
     });
-    expect(sends[0]?.body).toContain("31 days");
+    expect(sends[0]?.body).toContain("You have not signed in for 33 days.");
   });
 
   it("does not warn again when the same scheduled tick is delivered twice", async () => {

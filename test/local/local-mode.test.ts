@@ -367,7 +367,7 @@ describe("local mode", () => {
           pk: "local#u1",
           sk: "PROFILE",
           eventCount: 4,
-          risk: { atRisk: true, level: "at_risk" },
+          risk: { atRisk: true, tier: "high" },
         },
       }),
     );

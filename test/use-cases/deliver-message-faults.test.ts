@@ -69,7 +69,7 @@ function message(index: number): RetentionMessage {
     userId: `u${index}`,
     channel: "email",
     dedupeKey: `w${index}|email|step1`,
-    reasons: [{ code: "inactive_days", params: { days: 31, thresholdDays: 30 } }],
+    reasons: [{ code: "no_login", severity: "high", params: { days: 31, thresholdDays: 30 } }],
     plannedAt: "2026-11-01T00:00:00Z",
   };
 }

@@ -2,8 +2,12 @@ import { describe, expect, it } from "vitest";
 import { applyEvents, type UserProfile } from "../../lambdas/domain/features.js";
 import type { Warning } from "../../lambdas/domain/retention.js";
 import type { RiskAssessment } from "../../lambdas/domain/risk.js";
+import { DEFAULT_TIER_THRESHOLDS } from "../../lambdas/domain/risk.js";
 import type { MessageQueue, ProfileScanner } from "../../lambdas/ports.js";
 import { scoreSegment } from "../../lambdas/use-cases/score-segment.js";
+
+const options = { rules: {}, tiers: DEFAULT_TIER_THRESHOLDS };
+
 import { appOpen } from "../fixtures/events.js";
 
 class InMemoryProfiles implements ProfileScanner {
@@ -46,14 +50,17 @@ describe("scoreSegment", () => {
       profile("active", "2026-10-30T00:00:00.000Z"),
     ]);
     const queue = new RecordingQueue();
-    const first = await scoreSegment(job, profiles, queue, 30);
-    const second = await scoreSegment(job, profiles, queue, 30);
+    const first = await scoreSegment(job, profiles, queue, options);
+    const second = await scoreSegment(job, profiles, queue, options);
     expect(first).toEqual({ scored: 2, atRisk: 1, warned: 1, skipped: 0 });
     expect(second).toEqual({ scored: 2, atRisk: 1, warned: 0, skipped: 0 });
     expect(queue.sent.map((w) => w.userId)).toEqual(["quiet"]);
     expect(profiles.profiles.find((p) => p.userId === "quiet")?.risk).toMatchObject({
       atRisk: true,
-      reasons: [{ code: "inactive_days", params: { days: 47, thresholdDays: 30 } }],
+      tier: "medium",
+      reasons: [
+        { code: "no_app_open", severity: "medium", params: { days: 47, thresholdDays: 7 } },
+      ],
     });
   });
 
@@ -63,7 +70,7 @@ describe("scoreSegment", () => {
       lastSeenAt: undefined,
     } as unknown as UserProfile;
     const profiles = new InMemoryProfiles([broken, profile("quiet", "2026-09-15T00:00:00.000Z")]);
-    const summary = await scoreSegment(job, profiles, new RecordingQueue(), 30);
+    const summary = await scoreSegment(job, profiles, new RecordingQueue(), options);
     expect(summary).toEqual({ scored: 1, atRisk: 1, warned: 1, skipped: 1 });
   });
 });
