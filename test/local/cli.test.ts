@@ -126,10 +126,13 @@ describe("churnwatch score against a server", () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  it("runs the schedule as of the date, waits for idle, and prints the numbers", async () => {
+  it("waits for queued events, runs the schedule as of the date, waits again, and prints the numbers", async () => {
     const { io, out } = fakeIo({ CHURNWATCH_API_KEY: "good" });
     expect(await runCli(["score", "--as-of", "2024-05-01", "--url", url], io)).toBe(0);
-    expect(requests[0]).toMatchObject({
+    const run = requests.findIndex((r) => r.path === "/_local/schedules/scoring/run");
+    expect(requests.slice(0, run).every((r) => r.path === "/_local/idle")).toBe(true);
+    expect(run).toBeGreaterThanOrEqual(2);
+    expect(requests[run]).toMatchObject({
       method: "POST",
       path: "/_local/schedules/scoring/run",
       key: "good",

@@ -81,16 +81,16 @@ export const scoreCommand = defineCommand<ScoreOptions>({
   summary: "run scoring now, as of a date, on the running local mode",
   help: `Usage: churnwatch score [--as-of DATE] [--url URL] [--api-key KEY] [--json] [--no-wait]
 
-Triggers the scoring schedule on a running local mode (\`npm start\`) as if it fired at DATE,
-waits until the warnings it causes have gone through the pipeline, and prints users, users at
-risk and outbox messages.
+Waits until events already accepted have been applied, triggers the scoring schedule on a
+running local mode (\`npm start\`) as if it fired at DATE, waits until the warnings it causes
+have gone through the pipeline, and prints users, users at risk and outbox messages.
 
 Options:
   --as-of DATE     YYYY-MM-DD (midnight UTC) or an ISO 8601 date-time (default: now)
   --url URL        the local mode's address (default: http://127.0.0.1:PORT, PORT else ${DEFAULT_PORT})
   --api-key KEY    default: CHURNWATCH_API_KEY, else ${DEFAULT_API_KEY}
   --json           print {asOf, run, idle, stats} as JSON
-  --no-wait        return right after the run is dispatched
+  --no-wait        dispatch at once and return (events still queued may miss the run)
   -h, --help       show this help
 `,
   options: {
@@ -134,6 +134,15 @@ Options:
   async run(options: ScoreOptions, io: CliIo) {
     const client = new LocalClient(options.url, options.apiKey);
     const asOf = eventBridgeTime(options.asOf ?? new Date());
+    // Events just posted are still in the events queue: score them too, as a user expects.
+    if (options.wait) {
+      const settled = await waitForIdle(client, options);
+      if (!settled.idle) {
+        io.stderr(
+          `churnwatch score: events are still being applied after ${options.timeoutMs / 1000} s; scoring what is there\n`,
+        );
+      }
+    }
     const run = await client.request<unknown>("POST", `/_local/schedules/${SCHEDULE}/run`, {
       asOf,
     });
