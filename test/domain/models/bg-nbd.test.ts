@@ -11,6 +11,7 @@ import {
   cbsData,
   fitBgNbd,
 } from "../../../lambdas/domain/models/index.js";
+import { betaGeometricParamsArbitrary, customerArbitrary } from "./arbitraries.js";
 import { cdnowCbs, significantDigitsTolerance } from "./cdnow.js";
 
 // Fader, Hardie & Lee (2005); BTYD vignette.
@@ -136,19 +137,8 @@ describe("BG/NBD on the CDNOW sample (2,357 customers, 39-week calibration)", ()
   });
 });
 
-const params = fc.record({
-  r: fc.double({ min: 0.05, max: 5, noNaN: true }),
-  alpha: fc.double({ min: 0.5, max: 50, noNaN: true }),
-  a: fc.double({ min: 0.1, max: 5, noNaN: true }),
-  b: fc.double({ min: 0.1, max: 10, noNaN: true }),
-});
-const customer = fc
-  .record({
-    x: fc.integer({ min: 0, max: 60 }),
-    T: fc.double({ min: 0.5, max: 100, noNaN: true }),
-    share: fc.double({ min: 0, max: 1, noNaN: true }),
-  })
-  .map(({ x, T, share }) => ({ x, T, tx: x === 0 ? 0 : share * T }));
+const params = betaGeometricParamsArbitrary;
+const customer = customerArbitrary;
 
 describe("BG/NBD properties", () => {
   it("P(alive) is in [0, 1], and exactly 1 with no repeat purchase", () => {

@@ -12,6 +12,7 @@ import {
   mbgNbdPAlive,
   mbgNbdProbabilityOfPurchases,
 } from "../../../lambdas/domain/models/index.js";
+import { betaGeometricParamsArbitrary, customerArbitrary } from "./arbitraries.js";
 import { cdnowCbs } from "./cdnow.js";
 
 // Batislam, Denizel & Filiztekin (2007); BTYDplus on the CDNOW sample.
@@ -111,19 +112,8 @@ describe("MBG/NBD on the CDNOW sample", () => {
 });
 
 describe("MBG/NBD properties", () => {
-  const params = fc.record({
-    r: fc.double({ min: 0.05, max: 5, noNaN: true }),
-    alpha: fc.double({ min: 0.5, max: 50, noNaN: true }),
-    a: fc.double({ min: 0.1, max: 5, noNaN: true }),
-    b: fc.double({ min: 0.1, max: 10, noNaN: true }),
-  });
-  const customer = fc
-    .record({
-      x: fc.integer({ min: 0, max: 60 }),
-      T: fc.double({ min: 0.5, max: 100, noNaN: true }),
-      share: fc.double({ min: 0, max: 1, noNaN: true }),
-    })
-    .map(({ x, T, share }) => ({ x, T, tx: x === 0 ? 0 : share * T }));
+  const params = betaGeometricParamsArbitrary;
+  const customer = customerArbitrary;
 
   it("P(alive) is in (0, 1) and falls with time since the last purchase", () => {
     fc.assert(

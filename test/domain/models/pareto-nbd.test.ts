@@ -11,6 +11,7 @@ import {
   paretoNbdPAlive,
 } from "../../../lambdas/domain/models/index.js";
 import { logGamma } from "../../../lambdas/domain/models/special.js";
+import { customerArbitrary } from "./arbitraries.js";
 import { cdnowCbs, significantDigitsTolerance } from "./cdnow.js";
 
 // Schmittlein, Morrison & Colombo (1987); BTYD on the CDNOW sample.
@@ -135,13 +136,7 @@ describe("Pareto/NBD properties", () => {
     s: fc.double({ min: 0.05, max: 5, noNaN: true }),
     beta: fc.double({ min: 0.5, max: 50, noNaN: true }),
   });
-  const customer = fc
-    .record({
-      x: fc.integer({ min: 0, max: 60 }),
-      T: fc.double({ min: 0.5, max: 100, noNaN: true }),
-      share: fc.double({ min: 0, max: 1, noNaN: true }),
-    })
-    .map(({ x, T, share }) => ({ x, T, tx: x === 0 ? 0 : share * T }));
+  const customer = customerArbitrary;
 
   it("P(alive) is in [0, 1]; a purchase at T means alive", () => {
     fc.assert(
