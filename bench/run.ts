@@ -9,6 +9,8 @@
  * Options: --cdnow FILE (default ../shared/data/cdnow/CDNOW_master.txt), --cdnow-rows N (replay
  * only the first N rows), --strict (exit 1 when (a) misses the target).
  */
+
+import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -258,6 +260,23 @@ async function main(): Promise<number> {
     // Buy-till-you-die fits on the CDNOW calibration data (no database involved).
     const models = benchModels();
     process.stdout.write(`\n${formatModelsBench(models)}`);
+
+    // Local mode loads the handlers once per process, and this one already holds them.
+    process.stdout.write("\n");
+    const load = spawnSync(
+      process.execPath,
+      [
+        resolve(REPO_ROOT, "local/run-ts.js"),
+        resolve(REPO_ROOT, "bench/load.ts"),
+        "--seconds",
+        "5",
+      ],
+      {
+        stdio: ["ignore", "inherit", "inherit"],
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+      },
+    );
+    if (load.status !== 0) problems.push(`the ingestion load test failed (exit ${load.status})`);
 
     if (problems.length > 0) {
       process.stderr.write(`bench: the run is not valid:\n  ${problems.join("\n  ")}\n`);
