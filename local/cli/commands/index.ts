@@ -1,6 +1,7 @@
 /** Every CLI command, in the order `churnwatch --help` lists them. */
 import { type RegisteredCommand, register } from "../command.js";
 import { exportCommand } from "./export.js";
+import { fitCommand } from "./fit.js";
 import { keysCommand } from "./keys.js";
 import { replayCommand } from "./replay.js";
 import { scoreCommand } from "./score.js";
@@ -11,5 +12,6 @@ export const COMMANDS: readonly RegisteredCommand[] = [
   register(scoreCommand),
   register(replayCommand),
   register(exportCommand),
+  register(fitCommand),
   register(keysCommand),
 ];
