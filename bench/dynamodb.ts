@@ -100,6 +100,8 @@ export function applyHandlerEnvironment(
   }
   Object.assign(process.env, {
     [ENV.dedupeTtlDays]: "400",
+    // The bench's events never trip a near-real-time rule, so nothing is sent here.
+    [ENV.warningsQueueUrl]: "http://127.0.0.1:9/000000000000/bench-warnings-unused",
     [ENV.dynamodbEndpoint]: endpoint,
     AWS_REGION: LOCAL_REGION,
     AWS_DEFAULT_REGION: LOCAL_REGION,

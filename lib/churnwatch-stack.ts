@@ -29,6 +29,9 @@ export class ChurnwatchStack extends Stack {
     this.store = new FeatureStore(this, "FeatureStore", { config });
     this.ingestion = new Ingestion(this, "Ingestion", { config, store: this.store });
     this.actions = new Actions(this, "Actions", { config, store: this.store });
+    // Rules a single event can trip warn from the features path, within seconds.
+    const features = this.ingestion.functions.find((fn) => fn.name === "features");
+    if (features) this.actions.warningsQueue.bindSender(features);
     this.scoring = new Scoring(this, "Scoring", {
       config,
       store: this.store,

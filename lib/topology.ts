@@ -73,7 +73,11 @@ export const functions: Readonly<Record<FunctionName, FunctionSpec>> = {
     timeoutSeconds: 30,
     memoryMb: 512,
     // Reads erasure tombstones from the ledger, so leftovers of an erased user are dropped.
-    access: { tables: { users: "readWrite", dedupe: "readWrite", ledger: "read" } },
+    // Sends warnings itself for rules a single event can trip (an uninstall signal is urgent).
+    access: {
+      tables: { users: "readWrite", dedupe: "readWrite", ledger: "read" },
+      sendsTo: ["warnings"],
+    },
   },
   scoreDispatch: {
     entry: "lambdas/score-dispatch/handler.ts",

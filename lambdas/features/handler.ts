@@ -1,20 +1,66 @@
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { DynamoErasureRegistry } from "../adapters/dynamo-erasure-registry.js";
 import { DynamoFeatureStore } from "../adapters/dynamo-feature-store.js";
+import { SqsMessageQueue } from "../adapters/sqs-queue.js";
 import { type TrackedEvent, trackedEventSchema } from "../domain/events.js";
+import type { Warning } from "../domain/retention.js";
 import { userPartitionKey } from "../domain/user-key.js";
 import type { UserBatchOutcome, UserEvents } from "../ports.js";
-import { dynamo } from "../shared/clients.js";
-import { positiveIntEnv, requireEnv } from "../shared/config.js";
+import { dynamo, sqs } from "../shared/clients.js";
+import { positiveIntEnv, requireEnv, scoringOptionsFromEnv } from "../shared/config.js";
 import { ENV } from "../shared/env-names.js";
 import { logger } from "../shared/logger.js";
 import { parseRecord, processBatch } from "../shared/sqs-batch.js";
+import {
+  type ArrivalTrigger,
+  REALTIME_TRIGGERS,
+  warnOnArrival,
+} from "../use-cases/warn-on-arrival.js";
 
 const store = new DynamoFeatureStore(dynamo(), requireEnv(ENV.usersTable), {
   dedupeTable: requireEnv(ENV.dedupeTable),
   dedupeTtlDays: positiveIntEnv(ENV.dedupeTtlDays, 400),
   erasures: new DynamoErasureRegistry(dynamo(), requireEnv(ENV.ledgerTable)),
 });
+const warnings = new SqsMessageQueue<Warning>(sqs(), requireEnv(ENV.warningsQueueUrl));
+const scoring = scoringOptionsFromEnv();
+
+/** One trigger per user: the latest triggering event of the batch. */
+function triggersOf(events: readonly TrackedEvent[]): ArrivalTrigger[] {
+  const latest = new Map<string, ArrivalTrigger & { at: string }>();
+  for (const { appId, event } of events) {
+    if (!REALTIME_TRIGGERS.has(event.type)) continue;
+    const key = userPartitionKey(appId, event.userId);
+    const current = latest.get(key);
+    if (!current || event.occurredAt > current.at) {
+      latest.set(key, {
+        appId,
+        userId: event.userId,
+        eventId: event.eventId,
+        at: event.occurredAt,
+      });
+    }
+  }
+  return [...latest.values()];
+}
+
+/** Near-real-time rules: a failure fails the user's records, so the retry warns again. */
+async function warnTriggeredUsers(
+  valid: readonly TrackedEvent[],
+  outcomes: Map<string, UserBatchOutcome>,
+): Promise<void> {
+  const now = new Date();
+  for (const trigger of triggersOf(valid)) {
+    const key = userPartitionKey(trigger.appId, trigger.userId);
+    const outcome = outcomes.get(key);
+    if (!outcome || "error" in outcome) continue;
+    try {
+      await warnOnArrival(trigger, { profiles: store, warnings, options: scoring, now });
+    } catch (error) {
+      outcomes.set(key, { error: error as Error });
+    }
+  }
+}
 
 function groupByUser(events: readonly TrackedEvent[]): UserEvents[] {
   const groups = new Map<string, { appId: string; userId: string; inputs: TrackedEvent[] }>();
@@ -48,6 +94,7 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBa
   let outcomes: Map<string, UserBatchOutcome> | Error;
   try {
     outcomes = await store.applyBatch(groupByUser(valid));
+    await warnTriggeredUsers(valid, outcomes);
   } catch (error) {
     outcomes = error as Error;
   }

@@ -113,6 +113,8 @@ export class Ingestion extends Construct {
     fn("ingest").addEnvironment(ENV.eventHorizon, config.eventHorizon);
     if (config.currencyTable) fn("ingest").addEnvironment(ENV.currencyTable, config.currencyTable);
     fn("users").addEnvironment(ENV.highValueThreshold, String(config.highValueThreshold));
+    fn("features").addEnvironment(ENV.highValueThreshold, String(config.highValueThreshold));
+    if (config.rulesConfig) fn("features").addEnvironment(ENV.rulesConfig, config.rulesConfig);
 
     const accessLogs = new LogGroup(this, "AccessLogs", {
       retention: config.logRetention,

@@ -1,8 +1,11 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
+  GetCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -12,6 +15,7 @@ import { lambdaContext, setHandlerEnv, sqsEvent } from "./env.js";
 setHandlerEnv();
 const { handler } = await import("../../lambdas/features/handler.js");
 const dynamoMock = mockClient(DynamoDBDocumentClient);
+const sqsMock = mockClient(SQSClient);
 
 const tracked = (userId: string, eventId: string, occurredAt = "2026-11-01T00:00:00Z") => ({
   appId: "shop",
@@ -59,6 +63,7 @@ const storedProfile = (userId: string, version: number) => ({
 
 beforeEach(() => {
   dynamoMock.reset();
+  sqsMock.reset();
   dynamoMock.on(BatchGetCommand).resolves({ Responses: { users: [] } });
   dynamoMock.on(TransactWriteCommand).resolves({});
 });
@@ -197,5 +202,60 @@ describe("features handler", () => {
     const response = await handler(sqsEvent([tracked("a", "1"), tracked("b", "2")]), lambdaContext);
     expect(response.batchItemFailures).toEqual([]);
     expect(transactions()).toHaveLength(2);
+  });
+});
+
+describe("near-real-time rules in the features path", () => {
+  const uninstall = (eventId: string) => ({
+    appId: "shop",
+    receivedAt: "2026-11-01T00:00:01Z",
+    event: { eventId, userId: "a", type: "uninstall", occurredAt: new Date().toISOString() },
+  });
+  const appliedProfile = (risk?: unknown) => {
+    const now = Date.now();
+    return {
+      Item: {
+        ...storedProfile("a", 3),
+        lastSeenAt: new Date(now).toISOString(),
+        lastSeenByType: {
+          app_open: new Date(now - 3_600_000).toISOString(),
+          uninstall: new Date(now).toISOString(),
+        },
+        countsByType: { app_open: 5, uninstall: 1 },
+        ...(risk ? { risk } : {}),
+      },
+    };
+  };
+
+  it("warns at once, critical, when an uninstall signal arrives, and stores the risk", async () => {
+    dynamoMock.on(GetCommand).resolves(appliedProfile());
+    dynamoMock.on(UpdateCommand).resolves({});
+    sqsMock.on(SendMessageBatchCommand).resolves({ Failed: [] });
+    const response = await handler(sqsEvent([uninstall("u-1")]), lambdaContext);
+    expect(response.batchItemFailures).toEqual([]);
+    const sent = sqsMock.commandCalls(SendMessageBatchCommand)[0]?.args[0].input.Entries ?? [];
+    expect(sent).toHaveLength(1);
+    expect(JSON.parse(sent[0]?.MessageBody ?? "{}")).toMatchObject({
+      warningId: "realtime@u-1|shop|a|critical",
+      tier: "critical",
+      reasons: [expect.objectContaining({ code: "uninstall_silence", severity: "critical" })],
+    });
+    expect(dynamoMock.commandCalls(UpdateCommand)).toHaveLength(1);
+  });
+
+  it("does not warn again when the user is already at that tier (redelivery)", async () => {
+    dynamoMock.on(GetCommand).resolves(appliedProfile({ tier: "critical", atRisk: true }));
+    await handler(sqsEvent([uninstall("u-1")]), lambdaContext);
+    expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+  });
+
+  it("fails the user's records when the warning cannot be queued, so the retry warns", async () => {
+    dynamoMock.on(GetCommand).resolves(appliedProfile());
+    sqsMock.on(SendMessageBatchCommand).rejects(new Error("SQS down"));
+    const response = await handler(
+      sqsEvent([uninstall("u-1"), tracked("b", "b-1")]),
+      lambdaContext,
+    );
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: "m0" }]);
   });
 });
