@@ -1,11 +1,11 @@
-import { BatchGetCommand, type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { erasureKey } from "../domain/erasure.js";
 import type { ErasureRegistry } from "../ports.js";
+import { batchGetAll } from "./dynamo-batch-get.js";
 
 const SK = "ERASED";
 /** Longer than any queue keeps a message (14 days), so every leftover meets its tombstone. */
 const TOMBSTONE_DAYS = 30;
-const MAX_BATCH_GET_KEYS = 100;
 
 /** Erasure tombstones in the ledger table, keyed by a hash of the user (no user ID stored). */
 export class DynamoErasureRegistry implements ErasureRegistry {
@@ -33,28 +33,10 @@ export class DynamoErasureRegistry implements ErasureRegistry {
   ): Promise<Map<string, string>> {
     const byKey = new Map(users.map((user) => [erasureKey(user.appId, user.userId), user]));
     const found = new Map<string, string>();
-    const keys = [...byKey.keys()];
-    for (let start = 0; start < keys.length; start += MAX_BATCH_GET_KEYS) {
-      let request: Record<string, unknown>[] = keys
-        .slice(start, start + MAX_BATCH_GET_KEYS)
-        .map((pk) => ({ pk, sk: SK }));
-      for (let attempt = 0; request.length > 0; attempt += 1) {
-        if (attempt >= 8) throw new Error("erasure lookups kept being throttled");
-        const result = await this.client.send(
-          new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys: request, ConsistentRead: true } },
-          }),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) {
-          const user = byKey.get(String(item.pk));
-          if (user) found.set(`${user.appId}\u0000${user.userId}`, String(item.erasedAt));
-        }
-        request = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<
-          string,
-          unknown
-        >[];
-        if (request.length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-      }
+    const keys = [...byKey.keys()].map((pk) => ({ pk, sk: SK }));
+    for (const item of await batchGetAll(this.client, this.tableName, keys, "erasure lookups")) {
+      const user = byKey.get(String(item.pk));
+      if (user) found.set(`${user.appId}\u0000${user.userId}`, String(item.erasedAt));
     }
     return found;
   }

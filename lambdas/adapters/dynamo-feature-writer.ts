@@ -1,9 +1,5 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import {
-  BatchGetCommand,
-  type DynamoDBDocumentClient,
-  TransactWriteCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { dedupeKey } from "../domain/dedupe-key.js";
 import { predatesErasure } from "../domain/erasure.js";
 import {
@@ -14,12 +10,12 @@ import {
 } from "../domain/features.js";
 import { userPartitionKey } from "../domain/user-key.js";
 import type { ErasureRegistry, UserBatchOutcome, UserEvents } from "../ports.js";
+import { batchGetAll } from "./dynamo-batch-get.js";
 
 export const PROFILE_SK = "PROFILE";
 
-/** DynamoDB's limits: 100 items per transaction, 100 keys per BatchGetItem. */
+/** DynamoDB's limit: 100 items per transaction. */
 const MAX_TRANSACTION_ITEMS = 100;
-const MAX_BATCH_GET_KEYS = 100;
 /** Transactions may carry 4 MB; leave room for key and expression overhead. */
 const MAX_TRANSACTION_BYTES = 3_000_000;
 const MAX_ATTEMPTS = 8;
@@ -163,29 +159,13 @@ export class DynamoFeatureWriter {
   }
 
   private async readProfiles(keys: readonly string[]): Promise<Map<string, UserProfile>> {
-    const profiles = new Map<string, UserProfile>();
-    for (let start = 0; start < keys.length; start += MAX_BATCH_GET_KEYS) {
-      let request: Record<string, unknown>[] = keys
-        .slice(start, start + MAX_BATCH_GET_KEYS)
-        .map((pk) => ({ pk, sk: PROFILE_SK }));
-      for (let attempt = 0; request.length > 0; attempt += 1) {
-        if (attempt >= MAX_ATTEMPTS) throw new Error("profile reads kept being throttled");
-        if (attempt > 0) await pause(attempt);
-        const result = await this.client.send(
-          new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys: request, ConsistentRead: true } },
-          }),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) {
-          profiles.set(String(item.pk), toProfile(item));
-        }
-        request = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<
-          string,
-          unknown
-        >[];
-      }
-    }
-    return profiles;
+    const items = await batchGetAll(
+      this.client,
+      this.tableName,
+      keys.map((pk) => ({ pk, sk: PROFILE_SK })),
+      "profile reads",
+    );
+    return new Map(items.map((item) => [String(item.pk), toProfile(item)]));
   }
 
   /** A user's share of this round: as many events as fit one transaction with the profile. */
