@@ -90,7 +90,7 @@ export interface Indicators {
   readonly regionChanges: number;
   /** Last uninstall or invalid push token that came after the user's last app open. */
   readonly uninstallSignalAt: string | null;
-  readonly lastCartAbandonAt: string | null;
+  readonly daysSinceLastCartAbandon: number | null;
   /** Last complaint, return or refund. */
   readonly lastGrievanceAt: string | null;
   readonly silenceSince: string;
@@ -221,7 +221,7 @@ export function deriveIndicators(
     deviceChanges: counts.device_change ?? 0,
     regionChanges: counts.region_change ?? 0,
     uninstallSignalAt: uninstallSignalAt ?? null,
-    lastCartAbandonAt: features.lastSeenByType.cart_abandon ?? null,
+    daysSinceLastCartAbandon: daysSince(features.lastSeenByType.cart_abandon, asOfMs),
     lastGrievanceAt:
       [
         features.lastSeenByType.complaint,

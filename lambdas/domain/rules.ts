@@ -146,10 +146,6 @@ const CART_ABANDON_WINDOW_DAYS = 30;
 
 type Check = (i: Indicators, t: Thresholds) => Record<string, number> | undefined;
 
-function daysBetween(fromIso: string, toIso: string): number {
-  return Math.floor((Date.parse(toIso) - Date.parse(fromIso)) / 86_400_000);
-}
-
 const checks: Readonly<Record<RuleId, Check>> = {
   no_app_open: (i, t) =>
     i.daysSinceLastAppOpen !== null && i.daysSinceLastAppOpen >= t.noAppOpenDays
@@ -187,14 +183,16 @@ const checks: Readonly<Record<RuleId, Check>> = {
     i.daysSinceLastSeen >= t.longTermDays
       ? { days: i.daysSinceLastSeen, thresholdDays: t.longTermDays }
       : undefined,
-  cart_abandoned: (i, t) =>
-    i.lastCartAbandonAt !== null &&
-    (i.daysSinceLastPurchase === null ||
-      daysBetween(i.lastCartAbandonAt, i.asOf) < i.daysSinceLastPurchase) &&
-    daysBetween(i.lastCartAbandonAt, i.asOf) >= t.cartAbandonRecoveryDays &&
-    daysBetween(i.lastCartAbandonAt, i.asOf) <= CART_ABANDON_WINDOW_DAYS
-      ? { days: daysBetween(i.lastCartAbandonAt, i.asOf) }
-      : undefined,
+  cart_abandoned: (i, t) => {
+    const days = i.daysSinceLastCartAbandon;
+    const unrecovered = i.daysSinceLastPurchase === null || (days ?? 0) < i.daysSinceLastPurchase;
+    return days !== null &&
+      unrecovered &&
+      days >= t.cartAbandonRecoveryDays &&
+      days <= CART_ABANDON_WINDOW_DAYS
+      ? { days }
+      : undefined;
+  },
   complaint_then_silence: (i, t) =>
     i.lastGrievanceAt !== null &&
     i.lastGrievanceAt >= i.silenceSince &&
