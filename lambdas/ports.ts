@@ -7,8 +7,10 @@ import type { ApiKeyRecord } from "./domain/api-keys.js";
 import type { ContactRecord } from "./domain/contact.js";
 import type { TrackedEvent } from "./domain/events.js";
 import type { FeatureInput, UserProfile } from "./domain/features.js";
+import type { ReasonCode } from "./domain/reasons.js";
 import type { RetentionMessage, Warning } from "./domain/retention.js";
 import type { RiskAssessment } from "./domain/risk.js";
+import type { CohortHistograms, RiskTier } from "./domain/risk-tiers.js";
 import type { RenderedMessage } from "./domain/templates.js";
 
 export interface ApiKeyStore {
@@ -87,14 +89,42 @@ export interface RunLedger {
     segments: number,
   ): Promise<"started" | "already-dispatched">;
   markDispatched(runId: string): Promise<void>;
+  /** Whether this (run, segment) was scored to the end already: a redelivery then does nothing. */
+  segmentDone(runId: string, segment: number): Promise<boolean>;
   recordSegment(runId: string, segment: number, summary: SegmentSummary): Promise<void>;
+  runSummary(runId: string): Promise<RunSummary | undefined>;
+  /** Score histograms per cohort of the latest `lookbackRuns` runs whose segments all finished. */
+  recentHistograms(lookbackRuns: number): Promise<{ runs: number; histograms: CohortHistograms }>;
 }
 
 export interface SegmentSummary {
   readonly scored: number;
   readonly atRisk: number;
   readonly warned: number;
+  /** Records this version cannot read at all: counted, never allowed to sink the segment. */
   readonly skipped: number;
+  /** Records of an older schema, scored with the fields they have. */
+  readonly legacy: number;
+  readonly byTier: Readonly<Record<RiskTier, number>>;
+  readonly byReason: Readonly<Partial<Record<ReasonCode, number>>>;
+  readonly histograms: CohortHistograms;
+  readonly durationMs: number;
+  /** The model versions the segment scored with, e.g. `churn-lr@3+btyd@2` or `rules-v1`. */
+  readonly model: string;
+}
+
+export interface RunSummary {
+  readonly runId: string;
+  readonly asOf: string;
+  readonly segments: number;
+  readonly segmentsDone: number;
+  readonly complete: boolean;
+  readonly startedAt: string;
+  /** When the last segment finished, once all have. */
+  readonly finishedAt?: string;
+  readonly durationMs?: number;
+  readonly totals: Omit<SegmentSummary, "histograms" | "durationMs" | "model">;
+  readonly models: readonly string[];
 }
 
 export interface OutboundMessage {
@@ -122,4 +152,9 @@ export interface ErasureRegistry {
 
 export interface UserEraser {
   erase(appId: string, userId: string): Promise<ErasureReport>;
+}
+
+/** Every profile of one app, page by page: the input of fitting, training and evaluation. */
+export interface AppProfiles {
+  profilesOf(appId: string): AsyncIterable<readonly UserProfile[]>;
 }

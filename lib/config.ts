@@ -7,6 +7,12 @@ import { RemovalPolicy } from "aws-cdk-lib";
 import { RetentionDays } from "aws-cdk-lib/aws-logs";
 import { z } from "zod";
 import { parseCurrencyTable } from "../lambdas/domain/currency.js";
+import {
+  DEFAULT_PROMOTION_DAMPING_DAYS,
+  MAX_PROMOTION_DAMPING_DAYS,
+  parsePromotions,
+} from "../lambdas/domain/promotions.js";
+import { parseTierPolicy } from "../lambdas/domain/risk-tiers.js";
 import { parseRulesConfig } from "../lambdas/domain/rules.js";
 import { DEFAULT_EVENT_HORIZON } from "../lambdas/shared/config.js";
 import { CHANNELS, type Channel } from "./topology.js";
@@ -29,6 +35,12 @@ export interface StageConfig {
   readonly scoringSegments: number;
   /** Churn rules configuration (JSON, lambdas/domain/rules.ts); unset keeps the defaults. */
   readonly rulesConfig?: string;
+  /** Risk tier boundaries (JSON, lambdas/domain/risk-tiers.ts); unset keeps fixed 0.5/0.7/0.9. */
+  readonly riskTiers?: string;
+  /** The promotion calendar, validated and normalized to a JSON array; unset means none. */
+  readonly promotions?: string;
+  /** Days after a promotion during which drop- and silence-based rules are damped. */
+  readonly promotionDampingDays: number;
   readonly dedupeTtlDays: number;
   readonly channelPreference: readonly Channel[];
   readonly apiThrottleRateLimit: number;
@@ -107,6 +119,16 @@ const contextSchema = z.object({
   alarmEmail: optionalEmail,
   emailFrom: z.email("must be an e-mail address"),
   scoringSegments: integer(1, 1000),
+  riskTiers: z
+    .string()
+    .superRefine((json, ctx) => {
+      try {
+        parseTierPolicy(JSON.parse(json));
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+      }
+    })
+    .optional(),
   rulesConfig: z
     .string()
     .superRefine((json, ctx) => {
@@ -117,6 +139,24 @@ const contextSchema = z.object({
       }
     })
     .optional(),
+  // A JSON array in cdk.json, or its JSON text with `-c promotions='[...]'`.
+  promotions: z.unknown().transform((value, ctx) => {
+    if (value === undefined || (typeof value === "string" && value.trim() === "")) {
+      return undefined;
+    }
+    try {
+      const list = parsePromotions(typeof value === "string" ? JSON.parse(value) : value);
+      return list.length > 0 ? JSON.stringify(list) : undefined;
+    } catch (error) {
+      const message =
+        error instanceof SyntaxError
+          ? "must be a JSON array of {name, from, to}"
+          : (error as Error).message;
+      ctx.addIssue({ code: "custom", message });
+      return z.NEVER;
+    }
+  }),
+  promotionDampingDays: integer(0, MAX_PROMOTION_DAMPING_DAYS),
   dedupeTtlDays: integer(1, 3650),
   channelPreference: channelList,
   apiThrottleRateLimit: integer(1, 100_000),
@@ -150,6 +190,7 @@ export const CONTEXT_KEYS = Object.keys(contextSchema.shape) as ContextKey[];
 const COMMON_DEFAULTS = {
   emailFrom: "no-reply@example.com",
   scoringSegments: 4,
+  promotionDampingDays: DEFAULT_PROMOTION_DAMPING_DAYS,
   dedupeTtlDays: 400,
   channelPreference: "email,push,sms",
   apiThrottleRateLimit: 100,
@@ -200,6 +241,9 @@ export function loadConfig(lookup: (key: string) => unknown): StageConfig {
     emailFrom: c.emailFrom,
     scoringSegments: c.scoringSegments,
     ...(c.rulesConfig ? { rulesConfig: c.rulesConfig } : {}),
+    ...(c.riskTiers ? { riskTiers: c.riskTiers } : {}),
+    ...(c.promotions ? { promotions: c.promotions } : {}),
+    promotionDampingDays: c.promotionDampingDays,
     dedupeTtlDays: c.dedupeTtlDays,
     channelPreference: c.channelPreference,
     apiThrottleRateLimit: c.apiThrottleRateLimit,

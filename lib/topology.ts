@@ -75,7 +75,7 @@ export const functions: Readonly<Record<FunctionName, FunctionSpec>> = {
     // Reads erasure tombstones from the ledger, so leftovers of an erased user are dropped.
     // Sends warnings itself for rules a single event can trip (an uninstall signal is urgent).
     access: {
-      tables: { users: "readWrite", dedupe: "readWrite", ledger: "read" },
+      tables: { users: "readWrite", dedupe: "readWrite", ledger: "read", scoring: "read" },
       sendsTo: ["warnings"],
     },
   },
@@ -83,13 +83,16 @@ export const functions: Readonly<Record<FunctionName, FunctionSpec>> = {
     entry: "lambdas/score-dispatch/handler.ts",
     timeoutSeconds: 30,
     memoryMb: 256,
-    access: { tables: { ledger: "readWrite" }, sendsTo: ["scoring"] },
+    access: { tables: { ledger: "readWrite", scoring: "read" }, sendsTo: ["scoring"] },
   },
   score: {
     entry: "lambdas/score/handler.ts",
     timeoutSeconds: 300,
     memoryMb: 1024,
-    access: { tables: { users: "readWrite", ledger: "readWrite" }, sendsTo: ["warnings"] },
+    access: {
+      tables: { users: "readWrite", ledger: "readWrite", scoring: "read" },
+      sendsTo: ["warnings"],
+    },
   },
   plan: {
     entry: "lambdas/plan/handler.ts",
@@ -223,7 +226,7 @@ export const topics: Readonly<Record<TopicName, TopicSpec>> = {
   ops: { local: false, subscriptions: [] },
 };
 
-export type TableName = "users" | "dedupe" | "contacts" | "ledger" | "apiKeys";
+export type TableName = "users" | "dedupe" | "contacts" | "ledger" | "apiKeys" | "scoring";
 
 export interface TableSpec {
   readonly partitionKey: string;
@@ -241,6 +244,12 @@ export const tables: Readonly<Record<TableName, TableSpec>> = {
   contacts: { partitionKey: "pk", personalData: true },
   ledger: { partitionKey: "pk", sortKey: "sk", ttlAttribute: "expiresAt", personalData: false },
   apiKeys: { partitionKey: "keyHash", personalData: false },
+  /**
+   * What scoring reads besides the users: fitted model versions with a CURRENT pointer per app
+   * and model kind, and the app's promotion calendar (docs/data-model.md). Written by `fit` and
+   * the operator; no user data in it.
+   */
+  scoring: { partitionKey: "pk", sortKey: "sk", personalData: false },
 };
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
@@ -288,6 +297,7 @@ export const tableEnv: Readonly<Record<TableName, EnvName>> = {
   contacts: ENV.contactsTable,
   ledger: ENV.ledgerTable,
   apiKeys: ENV.apiKeysTable,
+  scoring: ENV.scoringTable,
 };
 
 export const queueUrlEnv: Readonly<Partial<Record<QueueName, EnvName>>> = {

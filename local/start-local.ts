@@ -5,8 +5,10 @@
  */
 import { join, resolve } from "node:path";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoPromotionStore } from "../lambdas/adapters/dynamo-promotion-store.js";
 import { hashApiKey } from "../lambdas/domain/api-keys.js";
 import { buildOpenApiDocument } from "../lambdas/domain/openapi.js";
+import { promotionsFromEnv } from "../lambdas/shared/config.js";
 import { API_KEY_HEADER, type FunctionName, MAX_BODY_BYTES } from "../lib/topology.js";
 import { parseAsOf } from "./as-of.js";
 import {
@@ -41,6 +43,7 @@ import { buildScheduledEvent } from "./schedule/scheduled-event.js";
 import { createScheduler } from "./schedule/scheduler.js";
 import { createPoller } from "./sqs/poller.js";
 import { collectStats, type LocalStats } from "./stats.js";
+import { createLocalWorkbench } from "./workbench.js";
 
 export const DEFAULT_PORT = 3000;
 export const DEFAULT_API_KEY = "local-dev-key";
@@ -278,6 +281,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     const adminKeyHash = hashApiKey(apiKey);
     const url = `http://127.0.0.1:${http.port}`;
     let openapi: unknown;
+    const appOfKey = (key: string) => appIdOfKey(clients.doc, resources.tables.apiKeys, key);
 
     http.attach({
       routes: plan.routes,
@@ -310,6 +314,12 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
           openapi ??= buildOpenApiDocument(url);
           return openapi;
         },
+        promotions: {
+          appOf: appOfKey,
+          store: new DynamoPromotionStore(clients.doc, resources.tables.scoring),
+          configured: promotionsFromEnv().promotions,
+        },
+        models: { appOf: appOfKey, workbench: createLocalWorkbench(clients.doc, resources.tables) },
         exportBtydCbs: async (key, query) => {
           const appId = await appIdOfKey(clients.doc, resources.tables.apiKeys, key);
           return appId === undefined

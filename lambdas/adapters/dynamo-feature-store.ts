@@ -76,6 +76,31 @@ export class DynamoFeatureStore implements FeatureStore, ProfileScanner {
     } while (startKey);
   }
 
+  /** One app's profiles, for fitting, training and evaluating; a few segments read at once. */
+  async *profilesOf(appId: string, totalSegments = 4): AsyncIterable<readonly UserProfile[]> {
+    const pages: (readonly UserProfile[])[] = [];
+    await Promise.all(
+      Array.from({ length: totalSegments }, async (_, segment) => {
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await this.client.send(
+            new ScanCommand({
+              TableName: this.tableName,
+              Segment: segment,
+              TotalSegments: totalSegments,
+              FilterExpression: "sk = :profile AND appId = :app",
+              ExpressionAttributeValues: { ":profile": PROFILE_SK, ":app": appId },
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          startKey = page.LastEvaluatedKey;
+          pages.push((page.Items ?? []).map(toProfile));
+        } while (startKey);
+      }),
+    );
+    yield* pages;
+  }
+
   async saveRisk(profile: UserProfile, risk: RiskAssessment): Promise<boolean> {
     try {
       await this.client.send(

@@ -1,15 +1,27 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import type { Channel } from "../../lib/topology.js";
 import type { RetentionMessage, Warning } from "../domain/retention.js";
+import { type CohortHistograms, mergeHistograms } from "../domain/risk-tiers.js";
+import { addTotals, emptyTotals } from "../domain/run-summary.js";
 import { userPartitionKey } from "../domain/user-key.js";
 import type {
   ActionLedger,
   DeliveryLedger,
   DeliveryOutcome,
   RunLedger,
+  RunSummary,
   SegmentSummary,
 } from "../ports.js";
+
+/** Runs are listed under one partition, newest last by as-of, to find the recent ones. */
+const RUN_INDEX_PK = "RUNS";
 
 const DAY_SECONDS = 86_400;
 /** Ledger entries outlive any redelivery by far; a year keeps win-back measurement possible. */
@@ -28,7 +40,8 @@ async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
 /**
  * Ledger table. Per user (pk = the user's key): `ACTION#<warningId>` what planning decided,
  * `DELIVERY#<dedupeKey>` each send attempt's claim and outcome. Per run (pk = `RUN#<runId>`):
- * `RUN` the dispatch state, `SEGMENT#<n>` each segment's summary.
+ * `RUN` the dispatch state, `SEGMENT#<n>` each segment's summary. `RUNS` / `<asOf>#<runId>`
+ * lists the runs in as-of order.
  */
 export class DynamoLedger implements DeliveryLedger, ActionLedger, RunLedger {
   constructor(
@@ -142,6 +155,14 @@ export class DynamoLedger implements DeliveryLedger, ActionLedger, RunLedger {
         }),
       ),
     );
+    if (started) {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: RUN_INDEX_PK, sk: `${asOf}#${runId}`, runId, expiresAt: this.expiry() },
+        }),
+      );
+    }
     return started ? ("started" as const) : ("already-dispatched" as const);
   }
 
@@ -157,6 +178,17 @@ export class DynamoLedger implements DeliveryLedger, ActionLedger, RunLedger {
     );
   }
 
+  async segmentDone(runId: string, segment: number): Promise<boolean> {
+    const found = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: `RUN#${runId}`, sk: `SEGMENT#${segment}` },
+        ConsistentRead: true,
+      }),
+    );
+    return found.Item !== undefined;
+  }
+
   async recordSegment(runId: string, segment: number, summary: SegmentSummary): Promise<void> {
     await this.client.send(
       new PutCommand({
@@ -170,5 +202,89 @@ export class DynamoLedger implements DeliveryLedger, ActionLedger, RunLedger {
         },
       }),
     );
+  }
+
+  private async runItems(runId: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": `RUN#${runId}` },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...((page.Items ?? []) as Record<string, unknown>[]));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async runSummary(runId: string): Promise<RunSummary | undefined> {
+    const items = await this.runItems(runId);
+    const run = items.find((item) => item.sk === "RUN");
+    if (!run) return undefined;
+    const segments = items.filter((item) => String(item.sk).startsWith("SEGMENT#"));
+    const totals = segments.reduce(
+      (sum, item) => addTotals(sum, item as Partial<SegmentSummary>),
+      emptyTotals(),
+    );
+    const expected = Number(run.segments);
+    const complete = segments.length >= expected;
+    const startedAt = String(run.startedAt);
+    const finishedAt = complete
+      ? segments
+          .map((item) => String(item.completedAt))
+          .sort()
+          .at(-1)
+      : undefined;
+    return {
+      runId,
+      asOf: String(run.asOf),
+      segments: expected,
+      segmentsDone: segments.length,
+      complete,
+      startedAt,
+      ...(finishedAt
+        ? { finishedAt, durationMs: Date.parse(finishedAt) - Date.parse(startedAt) }
+        : {}),
+      totals,
+      models: [...new Set(segments.map((item) => String(item.model ?? "rules-v1")))].sort(),
+    };
+  }
+
+  async recentHistograms(lookbackRuns: number) {
+    const parts: CohortHistograms[] = [];
+    let start: Record<string, unknown> | undefined;
+    let runs = 0;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": RUN_INDEX_PK },
+          ScanIndexForward: false,
+          Limit: lookbackRuns * 2,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const entry of page.Items ?? []) {
+        if (runs >= lookbackRuns) break;
+        const items = await this.runItems(String(entry.runId));
+        const run = items.find((item) => item.sk === "RUN");
+        const segments = items.filter((item) => String(item.sk).startsWith("SEGMENT#"));
+        // An unfinished run would skew the quantiles towards the segments that happened to finish.
+        if (!run || segments.length < Number(run.segments)) continue;
+        runs += 1;
+        for (const segment of segments) {
+          if (segment.histograms) parts.push(segment.histograms as CohortHistograms);
+        }
+      }
+      start = runs >= lookbackRuns ? undefined : page.LastEvaluatedKey;
+    } while (start);
+    return { runs, histograms: mergeHistograms(parts) };
   }
 }

@@ -6,6 +6,14 @@
 import { dayNumberOfKey, localDayNumber } from "./calendar.js";
 import type { EventType } from "./events.js";
 import type { Tally, UserFeatures } from "./features.js";
+import {
+  DEFAULT_PROMOTION_DAMPING_DAYS,
+  isInPromotionDamping,
+  isPromotionDay,
+  type Promotion,
+  type PromotionCalendar,
+  promotionCalendar,
+} from "./promotions.js";
 
 export type LifecycleStage = "new" | "growth" | "mature";
 export type ValueTier = "high" | "standard";
@@ -16,6 +24,13 @@ export interface IndicatorOptions {
   /** Length of the "recent" period compared with the baseline period just before it. */
   readonly recentDays: number;
   readonly baselineDays: number;
+  /**
+   * The app's promotion calendar (promotions.ts): its days are left out of the interaction
+   * windows, and rules that read a drop or a silence are damped during and after a promotion.
+   */
+  readonly promotions?: readonly Promotion[];
+  /** Days after a promotion that still count as its hangover; 7 unless configured. */
+  readonly promotionDampingDays?: number;
 }
 
 export const DEFAULT_INDICATOR_OPTIONS: IndicatorOptions = {
@@ -75,11 +90,23 @@ export interface Indicators {
     readonly monetary365Minor: number;
   };
   readonly interaction: {
+    /** Interactions per non-promotion day of the recent window (0 when it has none). */
     readonly recentPerDay: number;
+    /** Interactions per non-promotion day of the baseline window (0 when it has none). */
     readonly baselinePerDay: number;
-    /** recent ÷ baseline − 1 (−0.5 is a 50 % drop); null without a baseline. */
+    /** recent ÷ baseline − 1 (−0.5 is a 50 % drop); null without a baseline or a recent day. */
     readonly change: number | null;
   };
+  /**
+   * The as-of day lies inside a promotion or within the damping days after one: drop- and
+   * silence-based rules are damped (rules.ts).
+   */
+  readonly inPromotionDamping: boolean;
+  /**
+   * Share of the user's active days in the last 180 that fell inside promotions (0 without a
+   * calendar or without activity): near 1 for a promotion hunter.
+   */
+  readonly promotionActivityShare: number;
   readonly sessions: { readonly count: number; readonly averageDurationSec: number | null };
   readonly cartAbandonmentRate: number | null;
   readonly complaints: number;
@@ -97,6 +124,7 @@ export interface Indicators {
 }
 
 const DAY_MS = 86_400_000;
+const NO_PROMOTIONS: readonly Promotion[] = [];
 
 function daysSince(iso: string | undefined, asOfMs: number): number | null {
   return iso === undefined ? null : Math.floor((asOfMs - Date.parse(iso)) / DAY_MS);
@@ -123,6 +151,47 @@ function window(features: UserFeatures, today: number, n: number): Tally[] {
   return buckets;
 }
 
+/** Window over which promotionActivityShare is measured. */
+const PROMOTION_SHARE_DAYS = 180;
+
+/** Interactions over the non-promotion days in (lastDay − n, lastDay], and how many days those are. */
+function interactionsOutsidePromotions(
+  features: UserFeatures,
+  calendar: PromotionCalendar,
+  lastDay: number,
+  n: number,
+): { total: number; days: number } {
+  let total = 0;
+  for (const [key, tally] of Object.entries(features.days ?? {})) {
+    const day = dayNumberOfKey(key);
+    if (day <= lastDay && day > lastDay - n && !isPromotionDay(calendar, day)) {
+      total += sumTally(tally, INTERACTIONS);
+    }
+  }
+  let days = 0;
+  for (let day = lastDay - n + 1; day <= lastDay; day += 1) {
+    if (!isPromotionDay(calendar, day)) days += 1;
+  }
+  return { total, days };
+}
+
+function promotionActivityShare(
+  features: UserFeatures,
+  calendar: PromotionCalendar,
+  today: number,
+): number {
+  if (calendar.ranges.length === 0) return 0;
+  let active = 0;
+  let inPromotion = 0;
+  for (const key of Object.keys(features.days ?? {})) {
+    const day = dayNumberOfKey(key);
+    if (day > today || day <= today - PROMOTION_SHARE_DAYS) continue;
+    active += 1;
+    if (isPromotionDay(calendar, day)) inPromotion += 1;
+  }
+  return active > 0 ? inPromotion / active : 0;
+}
+
 function popcount(mask: number): number {
   let bits = 0;
   for (let m = mask >>> 0; m > 0; m &= m - 1) bits += 1;
@@ -147,11 +216,18 @@ export function deriveIndicators(
   const revenue365Minor = sumWindow(365, ["revenueMinor"]);
   const purchases365 = sumWindow(365, ["purchase"]);
   const purchases30 = sumWindow(30, ["purchase"]);
-  const recentInteractions = sumWindow(options.recentDays, INTERACTIONS);
-  const baselineInteractions =
-    sumWindow(options.recentDays + options.baselineDays, INTERACTIONS) - recentInteractions;
-  const recentPerDay = recentInteractions / options.recentDays;
-  const baselinePerDay = baselineInteractions / options.baselineDays;
+  const calendar = promotionCalendar(options.promotions ?? NO_PROMOTIONS);
+  // Both windows leave promotion days out, so neither the sale's spike nor its lull is compared
+  // with ordinary days.
+  const recent = interactionsOutsidePromotions(features, calendar, today, options.recentDays);
+  const baseline = interactionsOutsidePromotions(
+    features,
+    calendar,
+    today - options.recentDays,
+    options.baselineDays,
+  );
+  const recentPerDay = recent.days > 0 ? recent.total / recent.days : 0;
+  const baselinePerDay = baseline.days > 0 ? baseline.total / baseline.days : 0;
   const orders = counts.purchase ?? 0;
   const pageLoads = counts.page_load ?? 0;
   const sessions = counts.session ?? 0;
@@ -204,8 +280,14 @@ export function deriveIndicators(
     interaction: {
       recentPerDay,
       baselinePerDay,
-      change: baselinePerDay > 0 ? recentPerDay / baselinePerDay - 1 : null,
+      change: baselinePerDay > 0 && recent.days > 0 ? recentPerDay / baselinePerDay - 1 : null,
     },
+    inPromotionDamping: isInPromotionDamping(
+      calendar,
+      today,
+      options.promotionDampingDays ?? DEFAULT_PROMOTION_DAMPING_DAYS,
+    ),
+    promotionActivityShare: promotionActivityShare(features, calendar, today),
     sessions: {
       count: sessions,
       averageDurationSec: sessions > 0 ? (amounts.sessionMs ?? 0) / sessions / 1000 : null,

@@ -15,7 +15,7 @@ import {
   MAX_EVENTS_PER_BATCH,
   userIdSchema,
 } from "./events.js";
-import { RULE_IDS } from "./rules.js";
+import { REASON_CODES } from "./reasons.js";
 
 // ── Response shapes. The handlers build these as plain objects; the schemas document them and
 // tests check real answers against them.
@@ -126,7 +126,7 @@ export const userResponseSchema = z.object({
       atRisk: z.boolean(),
       reasons: z.array(
         z.object({
-          code: z.enum(RULE_IDS),
+          code: z.enum(REASON_CODES),
           severity: z.enum(["low", "medium", "high", "critical"]),
           params: z.record(z.string(), z.number()),
         }),

@@ -5,11 +5,11 @@
  */
 import { z } from "zod";
 import type { Channel } from "../../lib/topology.js";
+import { REASON_CODES } from "./reasons.js";
 import type { RiskAssessment } from "./risk.js";
-import { RULE_IDS } from "./rules.js";
 
 const reasonSchema = z.object({
-  code: z.enum(RULE_IDS),
+  code: z.enum(REASON_CODES),
   severity: z.enum(["low", "medium", "high", "critical"]),
   params: z.record(z.string(), z.number()),
 });

@@ -1,57 +1,75 @@
 /**
- * A user's churn risk as of a moment: the rules they trip (lambdas/domain/rules.ts), combined
- * into one score in [0, 1] and a tier, with the hits as reasons. Until the trained and
- * buy-till-you-die models join in, the score combines rule severities as independent signals;
- * it orders users, it is not yet a calibrated probability.
+ * A user's churn risk as of a moment: one score in [0, 1], a tier and the top reasons.
+ *
+ * With a trained model (lambdas/domain/churn-model) the score is its calibrated probability that
+ * the user churns within the model's horizon, computed from the indicators, the rule hits and the
+ * buy-till-you-die signals together; the reasons are the rule hits and the model's largest
+ * contributions. Without one (a new shop) the rules alone score: 1 − Π(1 − wᵢ) over the hits,
+ * where a single hit of severity s scores exactly the default boundary of tier s.
+ *
+ * The record is read as of the run's moment (lambdas/domain/as-of.ts), so scoring a past date
+ * after a replay of history never sees what came later.
  */
+import { featuresAsOf } from "./as-of.js";
+import type { BtydArtefact, ChurnModelArtefact } from "./churn-model/artefacts.js";
+import { btydSignals } from "./churn-model/btyd-artefact.js";
+import { CHURN_FEATURE_COUNT, churnFeatureVector } from "./churn-model/feature-vector.js";
+import { predictChurn } from "./churn-model/predict.js";
 import type { UserFeatures } from "./features.js";
-import { deriveIndicators, type IndicatorOptions } from "./indicators.js";
+import {
+  deriveIndicators,
+  type IndicatorOptions,
+  type Indicators,
+  type LifecycleStage,
+  type ValueTier,
+} from "./indicators.js";
+import { type ModelReasonCode, type Reason, RULE_ID_SET, SEVERITY_RANK } from "./reasons.js";
+import {
+  DEFAULT_TIER_THRESHOLDS,
+  type RiskTier,
+  type ThresholdTable,
+  type TierThresholds,
+  thresholdsFor,
+  tierOf,
+} from "./risk-tiers.js";
 import { evaluateRules, type RuleHit, type RulesConfig, type Severity } from "./rules.js";
 
-export type RiskTier = "low" | "medium" | "high" | "critical";
+export { DEFAULT_TIER_THRESHOLDS, type RiskTier, type TierThresholds, tierOf };
 
 export interface RiskAssessment {
   readonly score: number;
   readonly tier: RiskTier;
   /** Medium or above: the user gets a warning on entering the tier. */
   readonly atRisk: boolean;
-  /** The rule hits, most severe first, at most MAX_REASONS. */
-  readonly reasons: readonly RuleHit[];
+  /** Rule hits and model reasons, most severe first, at most MAX_REASONS. */
+  readonly reasons: readonly Reason[];
   readonly asOf: string;
   readonly runId: string;
+  /** What scored: `rules-v1`, or the model versions such as `churn-lr@3+btyd@2`. */
   readonly model: string;
+  readonly lifecycleStage?: LifecycleStage;
+  readonly valueTier?: ValueTier;
 }
 
-export const RISK_MODEL = "rules-v1";
+/** Scoring as of a moment before the user's first event: there is no user to score yet. */
+export class NotSeenYetError extends Error {
+  override readonly name = "NotSeenYetError";
+  constructor(userId: string, asOf: string) {
+    super(`user ${userId} has no events on or before ${asOf}`);
+  }
+}
+
+export const RULES_MODEL = "rules-v1";
+const SCORE_CHANGE_WORTH_SAVING = 0.05;
 export const MAX_REASONS = 3;
 
-/** How much one hit of each severity adds, as the chance it alone means churn. */
+/** A single hit of severity s on its own scores the default boundary of tier s. */
 const SEVERITY_WEIGHT: Readonly<Record<Severity, number>> = {
-  low: 0.15,
-  medium: 0.35,
-  high: 0.6,
-  critical: 0.85,
+  low: 0.2,
+  medium: DEFAULT_TIER_THRESHOLDS.medium,
+  high: DEFAULT_TIER_THRESHOLDS.high,
+  critical: DEFAULT_TIER_THRESHOLDS.critical,
 };
-
-export interface TierThresholds {
-  readonly medium: number;
-  readonly high: number;
-  readonly critical: number;
-}
-
-export const DEFAULT_TIER_THRESHOLDS: TierThresholds = { medium: 0.3, high: 0.55, critical: 0.8 };
-
-const TIER_ORDER: Readonly<Record<RiskTier, number>> = { low: 0, medium: 1, high: 2, critical: 3 };
-
-export function tierOf(
-  score: number,
-  thresholds: TierThresholds = DEFAULT_TIER_THRESHOLDS,
-): RiskTier {
-  if (score >= thresholds.critical) return "critical";
-  if (score >= thresholds.high) return "high";
-  if (score >= thresholds.medium) return "medium";
-  return "low";
-}
 
 /** 1 − Π(1 − wᵢ): each hit adds risk, none can push the score past 1. */
 export function combineHits(hits: readonly RuleHit[]): number {
@@ -59,10 +77,109 @@ export function combineHits(hits: readonly RuleHit[]): number {
   return Math.round((1 - stay) * 1000) / 1000;
 }
 
+export interface VersionedModel<A> {
+  readonly version: number;
+  readonly artefact: A;
+}
+
+export interface ScoringModels {
+  readonly churn?: VersionedModel<ChurnModelArtefact>;
+  readonly btyd?: VersionedModel<BtydArtefact>;
+}
+
 export interface ScoringOptions {
   readonly rules: RulesConfig;
-  readonly tiers: TierThresholds;
+  /** Fixed boundaries, or a run's table of boundaries per lifecycle stage × value tier. */
+  readonly tiers: TierThresholds | ThresholdTable;
   readonly indicators?: IndicatorOptions;
+  readonly models?: ScoringModels;
+}
+
+function isTable(tiers: TierThresholds | ThresholdTable): tiers is ThresholdTable {
+  return "default" in tiers;
+}
+
+/** Which model reason a feature's contribution stands for; rule flags are covered by the hits. */
+function modelReasonOf(feature: string): ModelReasonCode | undefined {
+  if (RULE_ID_SET.has(feature)) return undefined;
+  const name = feature.toLowerCase();
+  if (/alive|expected/.test(name)) return "unlikely_to_return";
+  if (/since|recency/.test(name)) return "inactive_for";
+  if (/active_?days|activedays|interaction/.test(name)) return "fewer_visits";
+  if (/monetary|revenue|spend/.test(name)) return "spending_less";
+  if (/frequency|orders|repeat|purchases/.test(name)) return "buying_less";
+  if (/age/.test(name)) return "no_repeat_purchase";
+  return undefined;
+}
+
+function modelReasonParams(code: ModelReasonCode, indicators: Indicators): Record<string, number> {
+  switch (code) {
+    case "inactive_for":
+      return { days: indicators.daysSinceLastSeen };
+    case "buying_less":
+      return { orders365: indicators.orders.count365 };
+    case "fewer_visits":
+      return { activeDays30: indicators.activeDays.d30 };
+    case "spending_less":
+      return { revenue365Minor: indicators.revenue365Minor };
+    case "no_repeat_purchase":
+      return { days: indicators.daysSinceFirstSeen };
+    case "unlikely_to_return":
+      return {};
+  }
+}
+
+/** A contribution to the logit this large or more makes the reason that severe. */
+function severityOfContribution(value: number): Severity {
+  if (value >= 1) return "high";
+  if (value >= 0.4) return "medium";
+  return "low";
+}
+
+/** One vector reused for every user: scoring runs per user per run, allocation is the cost. */
+const scratchVector = new Float64Array(CHURN_FEATURE_COUNT);
+/** Enough contributions to find MAX_REASONS distinct model reasons after rule flags are skipped. */
+const MAX_CONTRIBUTIONS = 12;
+
+/** Contributions below this barely move the probability and are not worth telling. */
+const MIN_CONTRIBUTION = 0.15;
+
+function modelReasons(
+  contributions: readonly { feature: string; value: number }[],
+  indicators: Indicators,
+): Reason[] {
+  const reasons = new Map<ModelReasonCode, Reason>();
+  for (const { feature, value } of contributions) {
+    if (value < MIN_CONTRIBUTION) break;
+    const code = modelReasonOf(feature);
+    if (!code || reasons.has(code)) continue;
+    if (code === "no_repeat_purchase" && indicators.orders.repeatPurchaseDays > 0) continue;
+    reasons.set(code, {
+      code,
+      severity: severityOfContribution(value),
+      params: modelReasonParams(code, indicators),
+    });
+  }
+  return [...reasons.values()];
+}
+
+/** Rule hits first at equal severity: they name a concrete behaviour, a model reason a trend. */
+function topReasons(hits: readonly RuleHit[], fromModel: readonly Reason[]): Reason[] {
+  return [...hits, ...fromModel]
+    .map((reason, index) => ({ reason, index }))
+    .sort(
+      (a, b) =>
+        SEVERITY_RANK[b.reason.severity] - SEVERITY_RANK[a.reason.severity] || a.index - b.index,
+    )
+    .slice(0, MAX_REASONS)
+    .map(({ reason }) => reason);
+}
+
+export function modelLabel(models: ScoringModels | undefined): string {
+  if (!models?.churn) return RULES_MODEL;
+  const parts = [`churn-lr@${models.churn.version}`];
+  if (models.btyd) parts.push(`btyd@${models.btyd.version}`);
+  return parts.join("+");
 }
 
 export function assessRisk(
@@ -71,20 +188,50 @@ export function assessRisk(
   runId: string,
   options: ScoringOptions,
 ): RiskAssessment {
-  const indicators = deriveIndicators(features, new Date(asOf), options.indicators);
+  const asOfDate = new Date(asOf);
+  const view = featuresAsOf(features, asOfDate);
+  if (!view) throw new NotSeenYetError(features.userId, asOf);
+  const indicators = deriveIndicators(view, asOfDate, options.indicators);
   const hits = evaluateRules(indicators, options.rules);
-  const score = combineHits(hits);
-  const tier = tierOf(score, options.tiers);
+  const churn = options.models?.churn;
+  let score: number;
+  let reasons: Reason[];
+  if (churn) {
+    const btyd = options.models?.btyd;
+    const signals = btyd
+      ? btydSignals(view, asOfDate, btyd.artefact, churn.artefact.horizonDays)
+      : undefined;
+    const prediction = predictChurn(
+      churn.artefact,
+      churnFeatureVector(indicators, hits, signals, scratchVector),
+      MAX_CONTRIBUTIONS,
+    );
+    score = Math.round(prediction.probability * 10_000) / 10_000;
+    reasons = topReasons(hits, modelReasons(prediction.contributions, indicators));
+  } else {
+    score = combineHits(hits);
+    reasons = topReasons(hits, []);
+  }
+  const thresholds = isTable(options.tiers)
+    ? thresholdsFor(options.tiers, indicators.lifecycleStage, indicators.valueTier)
+    : options.tiers;
+  let tier = tierOf(score, thresholds);
+  // A critical rule (an uninstall signal) is urgent whatever the model thinks of the history.
+  if (hits.some((hit) => hit.severity === "critical")) tier = "critical";
   return {
     score,
     tier,
     atRisk: TIER_ORDER[tier] >= TIER_ORDER.medium,
-    reasons: hits.slice(0, MAX_REASONS),
+    reasons,
     asOf,
     runId,
-    model: RISK_MODEL,
+    model: modelLabel(options.models),
+    lifecycleStage: indicators.lifecycleStage,
+    valueTier: indicators.valueTier,
   };
 }
+
+const TIER_ORDER: Readonly<Record<RiskTier, number>> = { low: 0, medium: 1, high: 2, critical: 3 };
 
 /** The tier a stored assessment stands for, also for records written before tiers existed. */
 function storedTier(previous: { tier?: RiskTier; atRisk?: boolean } | undefined): RiskTier {
@@ -102,11 +249,19 @@ export function isEscalation(
 /** Whether a stored assessment says something different from a new one. */
 export function riskChanged(
   previous:
-    | { tier?: RiskTier; atRisk?: boolean; reasons?: readonly { code: string }[] }
+    | {
+        tier?: RiskTier;
+        atRisk?: boolean;
+        score?: number;
+        reasons?: readonly { code: string }[];
+        model?: string;
+      }
     | undefined,
   next: RiskAssessment,
 ): boolean {
-  if (!previous || storedTier(previous) !== next.tier) return true;
+  if (!previous || storedTier(previous) !== next.tier || previous.model !== next.model) return true;
+  // Small moves of the score are not worth a write per user per night; a real change is.
+  if (Math.abs((previous.score ?? -1) - next.score) >= SCORE_CHANGE_WORTH_SAVING) return true;
   const codes = (reasons: readonly { code: string }[] | undefined) =>
     (reasons ?? []).map((r) => r.code).join(",");
   return codes(previous.reasons) !== codes(next.reasons);

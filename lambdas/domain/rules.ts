@@ -75,6 +75,8 @@ const ruleSettingSchema = z
   .object({
     enabled: z.boolean(),
     severity: z.enum(["low", "medium", "high", "critical"]),
+    /** Damped during a promotion and its damping days (see DEFAULT_DAMPED_BY_PROMOTIONS). */
+    dampedByPromotions: z.boolean(),
   })
   .strict();
 
@@ -110,6 +112,32 @@ export const DEFAULT_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   complaint_then_silence: "high",
   slow_pages_then_decline: "medium",
   search_without_purchase: "low",
+};
+
+/**
+ * Rules that read a drop or a silence, and so misread the lull after a sale: while the as-of day
+ * is inside a promotion or its damping days, their hits are one severity lower (a `low` hit is
+ * dropped). Rules about an act of the user (uninstall, complaint, abandoned cart) or a long
+ * absence are not: a sale explains neither.
+ */
+export const DEFAULT_DAMPED_BY_PROMOTIONS: Readonly<Record<RuleId, boolean>> = {
+  no_app_open: true,
+  interaction_drop: true,
+  no_login: false,
+  uninstall_silence: false,
+  short_term_inactive: true,
+  long_term_inactive: false,
+  cart_abandoned: false,
+  complaint_then_silence: false,
+  slow_pages_then_decline: true,
+  search_without_purchase: true,
+};
+
+const ONE_STEP_LOWER: Readonly<Record<Severity, Severity | undefined>> = {
+  critical: "high",
+  high: "medium",
+  medium: "low",
+  low: undefined,
 };
 
 /** Parses a rules configuration; the error names the exact key and why it was refused. */
@@ -223,8 +251,18 @@ export function evaluateRules(indicators: Indicators, config: RulesConfig = {}):
     const setting = config.rules?.[id];
     if (setting?.enabled === false) continue;
     const params = checks[id](indicators, thresholds);
-    if (params)
-      hits.push({ code: id, severity: setting?.severity ?? DEFAULT_SEVERITY[id], params });
+    if (!params) continue;
+    const severity = setting?.severity ?? DEFAULT_SEVERITY[id];
+    const damped =
+      indicators.inPromotionDamping &&
+      (setting?.dampedByPromotions ?? DEFAULT_DAMPED_BY_PROMOTIONS[id]);
+    if (!damped) {
+      hits.push({ code: id, severity, params });
+      continue;
+    }
+    const lowered = ONE_STEP_LOWER[severity];
+    if (lowered)
+      hits.push({ code: id, severity: lowered, params: { ...params, promotionDamped: 1 } });
   }
   const rank: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
   return hits.sort((a, b) => rank[a.severity] - rank[b.severity]);

@@ -4,8 +4,8 @@
  * placeholder in it.
  */
 import type { Channel } from "../../lib/topology.js";
+import type { ReasonCode } from "./reasons.js";
 import type { RetentionMessage } from "./retention.js";
-import type { RuleId } from "./rules.js";
 
 export type Locale = "en" | "zh-CN";
 
@@ -18,7 +18,7 @@ export interface RenderedMessage {
 type ReasonText = (params: Readonly<Record<string, number>>) => string;
 
 /** What the user reads about why we write: friendly, never "you are about to churn". */
-const reasonTexts: Readonly<Record<Locale, Readonly<Record<RuleId, ReasonText>>>> = {
+const reasonTexts: Readonly<Record<Locale, Readonly<Record<ReasonCode, ReasonText>>>> = {
   en: {
     no_app_open: (p) => `We have not seen you in the app for ${p.days} days.`,
     interaction_drop: () => "You have been visiting less often lately.",
@@ -31,6 +31,12 @@ const reasonTexts: Readonly<Record<Locale, Readonly<Record<RuleId, ReasonText>>>
       "We are sorry about your recent experience and want to make it right.",
     slow_pages_then_decline: () => "Sorry about the slow pages you ran into.",
     search_without_purchase: () => "Still looking? We can help you find it.",
+    inactive_for: (p) => `It has been ${p.days} days since we last saw you.`,
+    buying_less: () => "You have been shopping with us less lately.",
+    fewer_visits: () => "We have seen less of you lately.",
+    unlikely_to_return: () => "We would love to see you again.",
+    spending_less: () => "We have picked new things you may like.",
+    no_repeat_purchase: () => "Thanks for your first order! There is more to discover.",
   },
   "zh-CN": {
     no_app_open: (p) => `您已经${p.days}天没有打开App了。`,
@@ -43,6 +49,12 @@ const reasonTexts: Readonly<Record<Locale, Readonly<Record<RuleId, ReasonText>>>
     complaint_then_silence: () => "很抱歉您最近的体验不好，我们想弥补。",
     slow_pages_then_decline: () => "很抱歉您遇到了页面加载慢的问题。",
     search_without_purchase: () => "还在找心仪的商品吗？我们来帮您。",
+    inactive_for: (p) => `已经${p.days}天没见到您了。`,
+    buying_less: () => "最近您购物少了。",
+    fewer_visits: () => "最近您来得少了。",
+    unlikely_to_return: () => "期待再次见到您。",
+    spending_less: () => "我们为您挑选了新的好物。",
+    no_repeat_purchase: () => "感谢您的首单！还有更多好物等您发现。",
   },
 };
 

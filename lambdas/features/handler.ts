@@ -1,16 +1,24 @@
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { DynamoErasureRegistry } from "../adapters/dynamo-erasure-registry.js";
 import { DynamoFeatureStore } from "../adapters/dynamo-feature-store.js";
+import { DynamoModelStore } from "../adapters/dynamo-model-store.js";
+import { DynamoPromotionStore } from "../adapters/dynamo-promotion-store.js";
 import { SqsMessageQueue } from "../adapters/sqs-queue.js";
 import { type TrackedEvent, trackedEventSchema } from "../domain/events.js";
 import type { Warning } from "../domain/retention.js";
 import { userPartitionKey } from "../domain/user-key.js";
 import type { UserBatchOutcome, UserEvents } from "../ports.js";
 import { dynamo, sqs } from "../shared/clients.js";
-import { positiveIntEnv, requireEnv, scoringOptionsFromEnv } from "../shared/config.js";
+import {
+  positiveIntEnv,
+  promotionsFromEnv,
+  requireEnv,
+  scoringOptionsFromEnv,
+} from "../shared/config.js";
 import { ENV } from "../shared/env-names.js";
 import { logger } from "../shared/logger.js";
 import { parseRecord, processBatch } from "../shared/sqs-batch.js";
+import { cachedAppScoringOptions } from "../use-cases/app-scoring-options.js";
 import {
   type ArrivalTrigger,
   REALTIME_TRIGGERS,
@@ -23,7 +31,17 @@ const store = new DynamoFeatureStore(dynamo(), requireEnv(ENV.usersTable), {
   erasures: new DynamoErasureRegistry(dynamo(), requireEnv(ENV.ledgerTable)),
 });
 const warnings = new SqsMessageQueue<Warning>(sqs(), requireEnv(ENV.warningsQueueUrl));
-const scoring = scoringOptionsFromEnv();
+const scoringTable = requireEnv(ENV.scoringTable);
+/** Models and promotions change rarely; five minutes old is fresh enough for a trigger. */
+const scoringFor = cachedAppScoringOptions(
+  scoringOptionsFromEnv(),
+  {
+    models: new DynamoModelStore(dynamo(), scoringTable),
+    promotions: new DynamoPromotionStore(dynamo(), scoringTable),
+    configured: promotionsFromEnv(),
+  },
+  5 * 60_000,
+);
 
 /** One trigger per user: the latest triggering event of the batch. */
 function triggersOf(events: readonly TrackedEvent[]): ArrivalTrigger[] {
@@ -55,7 +73,8 @@ async function warnTriggeredUsers(
     const outcome = outcomes.get(key);
     if (!outcome || "error" in outcome) continue;
     try {
-      await warnOnArrival(trigger, { profiles: store, warnings, options: scoring, now });
+      const options = await scoringFor(trigger.appId);
+      await warnOnArrival(trigger, { profiles: store, warnings, options, now });
     } catch (error) {
       outcomes.set(key, { error: error as Error });
     }

@@ -2,9 +2,10 @@ import type { ScheduledEvent } from "aws-lambda";
 import { schedules } from "../../lib/topology.js";
 import { DynamoLedger } from "../adapters/dynamo-ledger.js";
 import { SqsMessageQueue } from "../adapters/sqs-queue.js";
+import { thresholdTable } from "../domain/risk-tiers.js";
 import { scoringRunId, segmentJobs } from "../domain/scoring-run.js";
 import { dynamo, sqs } from "../shared/clients.js";
-import { positiveIntEnv, requireEnv } from "../shared/config.js";
+import { positiveIntEnv, requireEnv, tierPolicyFromEnv } from "../shared/config.js";
 import { ENV } from "../shared/env-names.js";
 import { logger } from "../shared/logger.js";
 import type { ScoringJob } from "../use-cases/score-segment.js";
@@ -31,8 +32,17 @@ export const handler = async (event: Pick<ScheduledEvent, "time">): Promise<Disp
     logger.info("run already dispatched", { runId });
     return { runId, asOf: asOfIso, segments, status: "already-dispatched" };
   }
-  await scoringQueue.send(segmentJobs(runId, asOfIso, segments));
+  const policy = tierPolicyFromEnv();
+  const recent =
+    policy.mode === "quantile" ? await ledger.recentHistograms(policy.lookbackRuns) : undefined;
+  const thresholds = thresholdTable(policy, recent?.histograms ?? {});
+  await scoringQueue.send(segmentJobs(runId, asOfIso, segments, thresholds));
   await ledger.markDispatched(runId);
-  logger.info("run dispatched", { runId, segments });
+  logger.info("run dispatched", {
+    runId,
+    segments,
+    tierMode: policy.mode,
+    ...(recent ? { quantilesFromRuns: recent.runs } : {}),
+  });
   return { runId, asOf: asOfIso, segments, status: "dispatched" };
 };

@@ -4,7 +4,14 @@ import {
   parseCurrencyTable,
 } from "../domain/currency.js";
 import { DEFAULT_INDICATOR_OPTIONS } from "../domain/indicators.js";
-import { DEFAULT_TIER_THRESHOLDS, type ScoringOptions } from "../domain/risk.js";
+import {
+  DEFAULT_PROMOTION_DAMPING_DAYS,
+  MAX_PROMOTION_DAMPING_DAYS,
+  type Promotion,
+  parsePromotions,
+} from "../domain/promotions.js";
+import type { ScoringOptions } from "../domain/risk.js";
+import { DEFAULT_TIER_POLICY, parseTierPolicy, type TierPolicy } from "../domain/risk-tiers.js";
 import { parseRulesConfig } from "../domain/rules.js";
 import { ENV, type EnvName } from "./env-names.js";
 
@@ -61,7 +68,61 @@ export function eventHorizonFromEnv(env = process.env): Date {
   return horizon;
 }
 
-/** Rules and tiers for scoring; a bad RULES_CONFIG stops the cold start with the exact key. */
+export interface PromotionSettings {
+  /** The configured calendar, sorted by start; stored promotions are merged in by the caller. */
+  readonly promotions: readonly Promotion[];
+  readonly dampingDays: number;
+}
+
+/**
+ * The configured promotion calendar and damping days; a bad PROMOTIONS stops the cold start
+ * naming the entry, e.g. `PROMOTIONS[1].to: must be a calendar date YYYY-MM-DD`.
+ */
+export function promotionsFromEnv(env = process.env): PromotionSettings {
+  const raw = optionalEnv(ENV.promotions, env);
+  let promotions: Promotion[] = [];
+  if (raw !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw new ConfigError(`${ENV.promotions} must be a JSON array of {name, from, to}`);
+    }
+    try {
+      promotions = parsePromotions(json, ENV.promotions);
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  }
+  const rawDays = optionalEnv(ENV.promotionDampingDays, env);
+  let dampingDays = DEFAULT_PROMOTION_DAMPING_DAYS;
+  if (rawDays !== undefined) {
+    dampingDays = /^\s*\d+\s*$/.test(rawDays) ? Number(rawDays) : Number.NaN;
+    if (!(dampingDays >= 0 && dampingDays <= MAX_PROMOTION_DAMPING_DAYS)) {
+      throw new ConfigError(
+        `environment variable ${ENV.promotionDampingDays} must be an integer from 0 to ` +
+          `${MAX_PROMOTION_DAMPING_DAYS}, got "${rawDays}"`,
+      );
+    }
+  }
+  return { promotions, dampingDays };
+}
+
+/**
+ * Rules, tiers and the configured promotion calendar for scoring; a bad RULES_CONFIG or
+ * PROMOTIONS stops the cold start with the exact key.
+ */
+/** The tier policy; a bad RISK_TIERS stops the cold start with the exact key. */
+export function tierPolicyFromEnv(env = process.env): TierPolicy {
+  const raw = optionalEnv(ENV.riskTiers, env);
+  if (raw === undefined) return DEFAULT_TIER_POLICY;
+  try {
+    return parseTierPolicy(JSON.parse(raw));
+  } catch (error) {
+    throw new ConfigError(`${ENV.riskTiers}: ${(error as Error).message}`);
+  }
+}
+
 export function scoringOptionsFromEnv(env = process.env): ScoringOptions {
   const raw = optionalEnv(ENV.rulesConfig, env);
   let rules = {};
@@ -72,12 +133,15 @@ export function scoringOptionsFromEnv(env = process.env): ScoringOptions {
       throw new ConfigError(`${ENV.rulesConfig}: ${(error as Error).message}`);
     }
   }
+  const { promotions, dampingDays } = promotionsFromEnv(env);
   return {
     rules,
-    tiers: DEFAULT_TIER_THRESHOLDS,
+    tiers: tierPolicyFromEnv(env).floors,
     indicators: {
       ...DEFAULT_INDICATOR_OPTIONS,
       highValueMinor: positiveIntEnv(ENV.highValueThreshold, 5000, env) * 100,
+      ...(promotions.length > 0 ? { promotions } : {}),
+      promotionDampingDays: dampingDays,
     },
   };
 }

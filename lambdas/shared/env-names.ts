@@ -9,6 +9,8 @@ export const ENV = {
   contactsTable: "CONTACTS_TABLE",
   ledgerTable: "LEDGER_TABLE",
   apiKeysTable: "API_KEYS_TABLE",
+  /** Model versions and the promotion calendar (lib/topology.ts, docs/data-model.md). */
+  scoringTable: "SCORING_TABLE",
   eventsQueueUrl: "EVENTS_QUEUE_URL",
   scoringQueueUrl: "SCORING_QUEUE_URL",
   warningsQueueUrl: "WARNINGS_QUEUE_URL",
@@ -18,6 +20,12 @@ export const ENV = {
   scoringSegments: "SCORING_SEGMENTS",
   /** Churn rules configuration as JSON (lambdas/domain/rules.ts); unset keeps the defaults. */
   rulesConfig: "RULES_CONFIG",
+  /** Risk tier boundaries as JSON (lambdas/domain/risk-tiers.ts): fixed, or quantiles of recent runs. */
+  riskTiers: "RISK_TIERS",
+  /** Promotion calendar as a JSON array of `{name, from, to}` (lambdas/domain/promotions.ts). */
+  promotions: "PROMOTIONS",
+  /** Days after a promotion during which drop- and silence-based rules are damped. */
+  promotionDampingDays: "PROMOTION_DAMPING_DAYS",
   /** Days an applied event's dedupe marker is kept; longer than any redelivery or replay window. */
   dedupeTtlDays: "DEDUPE_TTL_DAYS",
   /** JSON rate table `{"base":"CNY","rates":{"USD":7.1,...}}`; amounts are converted to base. */

@@ -1,5 +1,17 @@
+import { FEATURES_SCHEMA_VERSION } from "../domain/features.js";
+import type { ReasonCode } from "../domain/reasons.js";
 import { type Warning, warningFor } from "../domain/retention.js";
-import { assessRisk, isEscalation, riskChanged, type ScoringOptions } from "../domain/risk.js";
+import {
+  assessRisk,
+  isEscalation,
+  modelLabel,
+  NotSeenYetError,
+  type RiskAssessment,
+  riskChanged,
+  type ScoringOptions,
+} from "../domain/risk.js";
+import { addToHistograms, type CohortHistograms, cohortKey } from "../domain/risk-tiers.js";
+import { emptyTotals } from "../domain/run-summary.js";
 import type { MessageQueue, ProfileScanner, SegmentSummary } from "../ports.js";
 
 export interface ScoringJob {
@@ -18,26 +30,57 @@ export async function scoreSegment(
   job: ScoringJob,
   profiles: ProfileScanner,
   warnings: MessageQueue<Warning>,
-  options: ScoringOptions,
+  options: ScoringOptions | ((appId: string) => Promise<ScoringOptions>),
+  clock: () => number = Date.now,
 ): Promise<SegmentSummary> {
+  const started = clock();
+  // Models are per app; each app's are looked up once per segment.
+  const perApp = new Map<string, ScoringOptions>();
+  const optionsFor = async (appId: string): Promise<ScoringOptions> => {
+    if (typeof options !== "function") return options;
+    let found = perApp.get(appId);
+    if (!found) {
+      found = await options(appId);
+      perApp.set(appId, found);
+    }
+    return found;
+  };
+  const models = new Set<string>();
+  const totals = emptyTotals();
+  const byTier = { ...totals.byTier };
+  const byReason: Partial<Record<ReasonCode, number>> = {};
+  const histograms: CohortHistograms = {};
   let scored = 0;
   let atRisk = 0;
   let warned = 0;
   let skipped = 0;
+  let legacy = 0;
   for await (const page of profiles.scanSegment(job.segment, job.totalSegments)) {
     const escalations: Warning[] = [];
-    const updates = [];
+    const updates: { profile: (typeof page)[number]; risk: RiskAssessment }[] = [];
     for (const profile of page) {
-      let risk: ReturnType<typeof assessRisk>;
+      let risk: RiskAssessment;
+      // Outside the try: a model store that cannot answer fails the segment (it is retried),
+      // it must not pass for unreadable records.
+      const appOptions = await optionsFor(profile.appId);
       try {
         if (typeof profile.lastSeenAt !== "string") throw new Error("no lastSeenAt");
-        risk = assessRisk(profile, job.asOf, job.runId, options);
-      } catch {
+        risk = assessRisk(profile, job.asOf, job.runId, appOptions);
+      } catch (error) {
+        // Scoring a past date: users who came later are not users yet, and not errors.
+        if (error instanceof NotSeenYetError) continue;
         // A record this version cannot read is counted, never allowed to sink the segment.
         skipped += 1;
         continue;
       }
       scored += 1;
+      models.add(risk.model);
+      if ((profile.schemaVersion ?? 0) < FEATURES_SCHEMA_VERSION) legacy += 1;
+      byTier[risk.tier] += 1;
+      for (const reason of risk.reasons) byReason[reason.code] = (byReason[reason.code] ?? 0) + 1;
+      if (risk.lifecycleStage && risk.valueTier) {
+        addToHistograms(histograms, cohortKey(risk.lifecycleStage, risk.valueTier), risk.score);
+      }
       if (risk.atRisk) atRisk += 1;
       if (isEscalation(profile.risk, risk))
         escalations.push(warningFor(profile.appId, profile.userId, risk));
@@ -50,5 +93,18 @@ export async function scoreSegment(
       await profiles.saveRisk(profile, risk);
     }
   }
-  return { scored, atRisk, warned, skipped };
+  return {
+    scored,
+    atRisk,
+    warned,
+    skipped,
+    legacy,
+    byTier,
+    byReason,
+    histograms,
+    durationMs: clock() - started,
+    model:
+      [...models].sort().join(",") ||
+      (typeof options === "function" ? "" : modelLabel(options.models)),
+  };
 }

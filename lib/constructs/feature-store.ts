@@ -17,6 +17,7 @@ const TABLE_IDS: Readonly<Record<TableName, string>> = {
   contacts: "ContactsTable",
   ledger: "LedgerTable",
   apiKeys: "ApiKeysTable",
+  scoring: "ScoringTable",
 };
 
 // Writing to a table under a customer-managed key: spelled out because grantReadWriteData would

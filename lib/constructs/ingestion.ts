@@ -115,6 +115,8 @@ export class Ingestion extends Construct {
     fn("users").addEnvironment(ENV.highValueThreshold, String(config.highValueThreshold));
     fn("features").addEnvironment(ENV.highValueThreshold, String(config.highValueThreshold));
     if (config.rulesConfig) fn("features").addEnvironment(ENV.rulesConfig, config.rulesConfig);
+    if (config.promotions) fn("features").addEnvironment(ENV.promotions, config.promotions);
+    fn("features").addEnvironment(ENV.promotionDampingDays, String(config.promotionDampingDays));
 
     const accessLogs = new LogGroup(this, "AccessLogs", {
       retention: config.logRetention,

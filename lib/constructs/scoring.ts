@@ -55,6 +55,13 @@ export class Scoring extends Construct {
     dispatch.addEnvironment(ENV.scoringSegments, String(config.scoringSegments));
     score.addEnvironment(ENV.scoringSegments, String(config.scoringSegments));
     if (config.rulesConfig) score.addEnvironment(ENV.rulesConfig, config.rulesConfig);
+    if (config.riskTiers) {
+      // Both: the dispatcher computes a run's boundaries, the segments apply them.
+      dispatch.addEnvironment(ENV.riskTiers, config.riskTiers);
+      score.addEnvironment(ENV.riskTiers, config.riskTiers);
+    }
+    if (config.promotions) score.addEnvironment(ENV.promotions, config.promotions);
+    score.addEnvironment(ENV.promotionDampingDays, String(config.promotionDampingDays));
     score.addEnvironment(ENV.highValueThreshold, String(config.highValueThreshold));
 
     dispatch.acknowledgeNoAsyncDlq(

@@ -25,6 +25,8 @@ import {
 } from "./api-gateway-events.js";
 import { type ExportBtydCbs, LOCAL_EXPORT_BTYD_CBS, serveBtydCbsExport } from "./export-route.js";
 import { handleKeyRoutes, type LocalKeyBackend } from "./keys-routes.js";
+import { handleModelRoutes, type LocalModelBackend } from "./model-routes.js";
+import { handlePromotionRoutes, type LocalPromotionBackend } from "./promotions-routes.js";
 import { discardRest, readBody } from "./read-body.js";
 import { GATEWAY_ERRORS, sendHtml, sendJson, tooLarge, writeProxyResult } from "./responses.js";
 import { matchPath, matchRoute } from "./route-match.js";
@@ -45,6 +47,10 @@ export interface LocalEndpoints {
   readonly openapi?: () => unknown;
   /** `GET /_local/export/btyd-cbs` (`churnwatch export`): the key's app's BTYD inputs. */
   readonly exportBtydCbs?: ExportBtydCbs;
+  /** `/_local/promotions` (`churnwatch promotions`). */
+  readonly promotions?: LocalPromotionBackend;
+  /** `/_local/models/*`, `/_local/evaluate`, `/_local/runs/*` (`fit`, `train`, `evaluate`, `score`). */
+  readonly models?: LocalModelBackend;
 }
 
 export class UnknownScheduleError extends Error {
@@ -131,6 +137,17 @@ export function createRequestHandler(
     }
     const keys = deps.local.keys;
     if (keys && (await handleKeyRoutes(keys, request, response, deps.apiKeyHeader))) return true;
+    const promotions = deps.local.promotions;
+    if (
+      promotions &&
+      (await handlePromotionRoutes(promotions, request, response, deps.apiKeyHeader))
+    ) {
+      return true;
+    }
+    const models = deps.local.models;
+    if (models && (await handleModelRoutes(models, request, response, deps.apiKeyHeader))) {
+      return true;
+    }
     if (path === "/_local/stats" && method === "GET") {
       if (await authorizeLocal(deps, request, response)) {
         sendJson(response, 200, await deps.local.stats());

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { BehaviourEvent } from "../../lambdas/domain/events.js";
 import { applyEvents, type FeatureInput } from "../../lambdas/domain/features.js";
-import { deriveIndicators } from "../../lambdas/domain/indicators.js";
+import { DEFAULT_INDICATOR_OPTIONS, deriveIndicators } from "../../lambdas/domain/indicators.js";
+import type { Promotion } from "../../lambdas/domain/promotions.js";
 
 let id = 0;
 function input(
@@ -107,5 +108,151 @@ describe("deriveIndicators", () => {
     expect(indicators.searchesWithoutPurchase30d).toBe(1);
     expect(indicators.uninstallSignalAt).toBe("2026-10-25T00:00:00.000Z");
     expect(indicators.silenceSince).toBe("2026-10-25T00:00:00.000Z");
+  });
+});
+
+describe("deriveIndicators with a promotion calendar", () => {
+  const noon = new Date("2026-11-01T12:00:00Z");
+  const DAY = 86_400_000;
+  const dayOf = (key: string) => `${key}T10:00:00Z`;
+  const keyOf = (daysAgo: number) =>
+    new Date(noon.getTime() - daysAgo * DAY).toISOString().slice(0, 10);
+
+  /** One open a day for 42 days, plus `extra` opens on each day from..to. */
+  function opens(extra: readonly [from: string, to: string, perDay: number][]): FeatureInput[] {
+    const events: FeatureInput[] = [];
+    for (let d = 0; d < 42; d += 1) events.push(input("app_open", dayOf(keyOf(d))));
+    for (const [from, to, perDay] of extra) {
+      for (let t = Date.parse(from); t <= Date.parse(to); t += DAY) {
+        const key = new Date(t).toISOString().slice(0, 10);
+        for (let i = 0; i < perDay; i += 1) events.push(input("page_view", dayOf(key)));
+      }
+    }
+    return events;
+  }
+
+  const goldenWeek: Promotion = { name: "golden-week", from: "2026-10-01", to: "2026-10-07" };
+  const flash: Promotion = { name: "flash", from: "2026-10-25", to: "2026-10-27" };
+  // Recent window: 2026-10-19..11-01 (14 days); baseline: 2026-09-21..10-18 (28 days).
+  const spiky = applyEvents(
+    undefined,
+    "a",
+    "u",
+    opens([
+      ["2026-10-01", "2026-10-07", 10],
+      ["2026-10-25", "2026-10-27", 5],
+    ]),
+  );
+
+  it.each<[string, Promotion[], number, number]>([
+    ["no calendar: both sales count as ordinary days", [], 29 / 14, 98 / 28],
+    ["the baseline's sale left out", [goldenWeek], 29 / 14, 1],
+    ["both windows' sales left out", [goldenWeek, flash], 1, 1],
+  ])("%s", (_, promotions, recentPerDay, baselinePerDay) => {
+    const { interaction } = deriveIndicators(spiky, noon, {
+      ...DEFAULT_INDICATOR_OPTIONS,
+      promotions,
+    });
+    expect(interaction.recentPerDay).toBeCloseTo(recentPerDay, 10);
+    expect(interaction.baselinePerDay).toBeCloseTo(baselinePerDay, 10);
+    expect(interaction.change).toBeCloseTo(recentPerDay / baselinePerDay - 1, 10);
+  });
+
+  it("has no change to report when every recent day is a promotion day", () => {
+    const { interaction } = deriveIndicators(spiky, noon, {
+      ...DEFAULT_INDICATOR_OPTIONS,
+      promotions: [{ name: "fortnight", from: "2026-10-19", to: "2026-11-01" }],
+    });
+    expect(interaction).toMatchObject({ recentPerDay: 0, change: null });
+  });
+
+  it.each<[string, Promotion[], number | undefined, string | undefined, boolean]>([
+    ["no promotion", [], undefined, undefined, false],
+    [
+      "the 7th day after a sale",
+      [{ name: "s", from: "2026-10-20", to: "2026-10-25" }],
+      undefined,
+      undefined,
+      true,
+    ],
+    [
+      "the 8th day after a sale",
+      [{ name: "s", from: "2026-10-20", to: "2026-10-24" }],
+      undefined,
+      undefined,
+      false,
+    ],
+    [
+      "the 8th day, damping 8 days",
+      [{ name: "s", from: "2026-10-20", to: "2026-10-24" }],
+      8,
+      undefined,
+      true,
+    ],
+    [
+      "the first day of a sale",
+      [{ name: "d11", from: "2026-11-01", to: "2026-11-11" }],
+      undefined,
+      undefined,
+      true,
+    ],
+    [
+      "the day before a sale",
+      [{ name: "d11", from: "2026-11-02", to: "2026-11-11" }],
+      undefined,
+      undefined,
+      false,
+    ],
+    [
+      "the user's own day: already the sale's first day in Shanghai",
+      [{ name: "d11", from: "2026-11-02", to: "2026-11-11" }],
+      undefined,
+      "Asia/Shanghai",
+      true,
+    ],
+  ])("damping on %s: %s", (_, promotions, promotionDampingDays, timezone, damped) => {
+    const features = applyEvents(undefined, "a", "u", [
+      input("app_open", "2026-10-01T00:00:00Z", timezone ? { timezone } : {}),
+    ]);
+    // 2026-11-01T20:00Z is 2026-11-02 04:00 in Shanghai.
+    const asOf = new Date("2026-11-01T20:00:00Z");
+    const indicators = deriveIndicators(features, asOf, {
+      ...DEFAULT_INDICATOR_OPTIONS,
+      promotions,
+      ...(promotionDampingDays === undefined ? {} : { promotionDampingDays }),
+    });
+    expect(indicators.inPromotionDamping).toBe(damped);
+  });
+
+  it.each<[string, FeatureInput[], Promotion[], number]>([
+    ["no calendar", opens([]), [], 0],
+    ["a daily user", opens([]), [goldenWeek], 7 / 42],
+    [
+      "a promotion hunter",
+      ["2026-06-02", "2026-06-10", "2026-10-02", "2026-10-05"].map((key) =>
+        input("purchase", dayOf(key)),
+      ),
+      [{ name: "618", from: "2026-06-01", to: "2026-06-18" }, goldenWeek],
+      1,
+    ],
+    [
+      "activity older than 180 days only",
+      [input("app_open", "2026-03-01T10:00:00Z")],
+      [goldenWeek],
+      0,
+    ],
+    [
+      "a sale more than 180 days ago is not counted",
+      ["2026-04-02", "2026-10-02"].map((key) => input("app_open", dayOf(key))),
+      [{ name: "spring", from: "2026-04-01", to: "2026-04-03" }, goldenWeek],
+      1,
+    ],
+  ])("promotion activity share of %s", (_, events, promotions, share) => {
+    const features = applyEvents(undefined, "a", "u", events);
+    const indicators = deriveIndicators(features, noon, {
+      ...DEFAULT_INDICATOR_OPTIONS,
+      promotions,
+    });
+    expect(indicators.promotionActivityShare).toBeCloseTo(share, 10);
   });
 });

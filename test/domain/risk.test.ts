@@ -26,12 +26,14 @@ function lastOpen(at: string) {
 describe("risk", () => {
   it.each([
     [[], 0, "low"],
-    [["low"], 0.15, "low"],
-    [["medium"], 0.35, "medium"],
-    [["high"], 0.6, "high"],
-    [["medium", "medium"], 0.577, "high"],
-    [["critical"], 0.85, "critical"],
-    [["high", "medium", "low"], 0.779, "high"],
+    [["low"], 0.2, "low"],
+    [["low", "low"], 0.36, "low"],
+    [["medium"], 0.5, "medium"],
+    [["medium", "low"], 0.6, "medium"],
+    [["high"], 0.7, "high"],
+    [["medium", "medium"], 0.75, "high"],
+    [["critical"], 0.9, "critical"],
+    [["high", "medium", "low"], 0.88, "high"],
   ] as const)("hits %j → score %s, tier %s", (severities, score, tier) => {
     const combined = combineHits(severities.map(hit));
     expect(combined).toBe(score);

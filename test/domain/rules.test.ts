@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { BehaviourEvent } from "../../lambdas/domain/events.js";
 import { applyEvents, type FeatureInput } from "../../lambdas/domain/features.js";
-import { deriveIndicators } from "../../lambdas/domain/indicators.js";
+import { DEFAULT_INDICATOR_OPTIONS, deriveIndicators } from "../../lambdas/domain/indicators.js";
+import type { Promotion } from "../../lambdas/domain/promotions.js";
 import {
+  DEFAULT_DAMPED_BY_PROMOTIONS,
   DEFAULT_THRESHOLDS,
   evaluateRules,
   parseRulesConfig,
@@ -147,7 +149,103 @@ describe("churn rules", () => {
     [{ thresholds: { interactionDropShare: 1.5 } }, "thresholds.interactionDropShare"],
     [{ thresholds: { noLoginDayz: 3 } }, "thresholds.noLoginDayz"],
     [{ overrides: [{ stage: "teen", thresholds: {} }] }, "overrides.0.stage"],
+    [
+      { rules: { no_app_open: { dampedByPromotions: "yes" } } },
+      "rules.no_app_open.dampedByPromotions",
+    ],
   ])("refuses %j naming %s", (raw, key) => {
     expect(() => parseRulesConfig(raw)).toThrow(`rules config: ${key}: `);
+  });
+});
+
+describe("churn rules around promotions", () => {
+  /** A one-day sale yesterday: as of today the damping days are running. */
+  const flash: Promotion[] = [{ name: "flash", from: "2026-10-31", to: "2026-10-31" }];
+
+  function graded(inputs: FeatureInput[], promotions: readonly Promotion[], config = {}): string[] {
+    const indicators = deriveIndicators(applyEvents(undefined, "a", "u", inputs), asOf, {
+      ...DEFAULT_INDICATOR_OPTIONS,
+      promotions,
+    });
+    return evaluateRules(indicators, parseRulesConfig(config)).map(
+      (hit) => `${hit.code}:${hit.severity}${hit.params.promotionDamped ? " (damped)" : ""}`,
+    );
+  }
+
+  const searches = () =>
+    [1, 2, 3, 4, 5].map((d) => event("search", d, { query: "q", resultCount: 3 }));
+
+  it.each<[string, FeatureInput[], Readonly<Record<string, unknown>>, string[], string[]]>([
+    [
+      "10 quiet days: silence rules one step lower, a low hit dropped",
+      habitual(10),
+      {},
+      ["no_app_open:medium", "interaction_drop:medium", "short_term_inactive:low"],
+      ["no_app_open:low (damped)", "interaction_drop:low (damped)"],
+    ],
+    [
+      "31 days without login: a long absence is not the sale's hangover",
+      habitual(31),
+      {},
+      ["no_login:high", "no_app_open:medium", "interaction_drop:medium"],
+      ["no_login:high", "no_app_open:low (damped)", "interaction_drop:low (damped)"],
+    ],
+    [
+      "an uninstall is never damped",
+      [...habitual(1), event("uninstall", 0)],
+      {},
+      ["uninstall_silence:critical"],
+      ["uninstall_silence:critical"],
+    ],
+    [
+      "searches without a purchase right after a sale",
+      [...habitual(0), ...searches()],
+      {},
+      ["search_without_purchase:low"],
+      [],
+    ],
+    [
+      "a rule taken out of damping",
+      habitual(10),
+      { rules: { no_app_open: { dampedByPromotions: false } } },
+      ["no_app_open:medium", "interaction_drop:medium", "short_term_inactive:low"],
+      ["no_app_open:medium", "interaction_drop:low (damped)"],
+    ],
+    [
+      "a rule put under damping, with its configured severity lowered",
+      habitual(31),
+      { rules: { no_login: { dampedByPromotions: true, severity: "critical" } } },
+      ["no_login:critical", "no_app_open:medium", "interaction_drop:medium"],
+      ["no_login:high (damped)", "no_app_open:low (damped)", "interaction_drop:low (damped)"],
+    ],
+  ])("%s", (_, inputs, config, without, during) => {
+    expect(graded(inputs, [], config)).toEqual(without);
+    expect(graded(inputs, flash, config)).toEqual(during);
+  });
+
+  it("marks a damped hit and keeps its numbers", () => {
+    const indicators = deriveIndicators(applyEvents(undefined, "a", "u", habitual(10)), asOf, {
+      ...DEFAULT_INDICATOR_OPTIONS,
+      promotions: flash,
+    });
+    expect(evaluateRules(indicators).find((hit) => hit.code === "no_app_open")).toEqual({
+      code: "no_app_open",
+      severity: "low",
+      params: { days: 10, thresholdDays: 7, promotionDamped: 1 },
+    });
+  });
+
+  it("damps exactly the drop- and silence-based rules by default", () => {
+    const damped = Object.entries(DEFAULT_DAMPED_BY_PROMOTIONS)
+      .filter(([, on]) => on)
+      .map(([id]) => id)
+      .sort();
+    expect(damped).toEqual([
+      "interaction_drop",
+      "no_app_open",
+      "search_without_purchase",
+      "short_term_inactive",
+      "slow_pages_then_decline",
+    ]);
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { applyEvents } from "../../lambdas/domain/features.js";
+import { REASON_CODES } from "../../lambdas/domain/reasons.js";
 import { retentionMessageFor, warningFor } from "../../lambdas/domain/retention.js";
 import { assessRisk, DEFAULT_TIER_THRESHOLDS } from "../../lambdas/domain/risk.js";
-import { RULE_IDS } from "../../lambdas/domain/rules.js";
 import { renderRetentionMessage } from "../../lambdas/domain/templates.js";
 import type { Channel } from "../../lib/topology.js";
 import { appOpen } from "../fixtures/events.js";
@@ -39,7 +39,7 @@ const widestParams = {
   searches: 10000,
 };
 
-function withTopReason(code: (typeof RULE_IDS)[number], channel: Channel) {
+function withTopReason(code: (typeof REASON_CODES)[number], channel: Channel) {
   return retentionMessageFor(
     { ...warning, reasons: [{ code, severity: "high", params: widestParams }] },
     channel,
@@ -51,7 +51,7 @@ describe("retention templates", () => {
   it.each(cases)(
     "%s in %s has no unfilled placeholder, whatever the top reason",
     (channel, locale) => {
-      for (const code of RULE_IDS) {
+      for (const code of REASON_CODES) {
         const rendered = renderRetentionMessage(
           channel,
           locale,
@@ -92,7 +92,7 @@ describe("retention templates", () => {
   ] as const)(
     "SMS in %s carries the opt-out text and fits one segment for every reason",
     (locale, optOut, limit) => {
-      for (const code of RULE_IDS) {
+      for (const code of REASON_CODES) {
         const rendered = renderRetentionMessage("sms", locale, withTopReason(code, "sms"));
         expect(rendered.text, code).toContain(optOut);
         expect(rendered.text, code).not.toMatch(/^[a-z]/);

@@ -13,6 +13,7 @@ export function setHandlerEnv(overrides: Record<string, string> = {}): void {
     [ENV.contactsTable]: "contacts",
     [ENV.ledgerTable]: "ledger",
     [ENV.apiKeysTable]: "keys",
+    [ENV.scoringTable]: "scoring",
     [ENV.eventsQueueUrl]: "https://sqs.us-east-1.amazonaws.com/1/events",
     [ENV.scoringQueueUrl]: "https://sqs.us-east-1.amazonaws.com/1/scoring",
     [ENV.warningsQueueUrl]: "https://sqs.us-east-1.amazonaws.com/1/warnings",

@@ -4,6 +4,7 @@ import {
   BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
@@ -227,8 +228,15 @@ describe("near-real-time rules in the features path", () => {
     };
   };
 
+  /** The app has no published model and no stored promotion: rules alone score. */
+  const noModelsOrPromotions = () => {
+    dynamoMock.on(GetCommand, { TableName: "scoring" }).resolves({});
+    dynamoMock.on(QueryCommand, { TableName: "scoring" }).resolves({ Items: [] });
+  };
+
   it("warns at once, critical, when an uninstall signal arrives, and stores the risk", async () => {
     dynamoMock.on(GetCommand).resolves(appliedProfile());
+    noModelsOrPromotions();
     dynamoMock.on(UpdateCommand).resolves({});
     sqsMock.on(SendMessageBatchCommand).resolves({ Failed: [] });
     const response = await handler(sqsEvent([uninstall("u-1")]), lambdaContext);
@@ -245,12 +253,14 @@ describe("near-real-time rules in the features path", () => {
 
   it("does not warn again when the user is already at that tier (redelivery)", async () => {
     dynamoMock.on(GetCommand).resolves(appliedProfile({ tier: "critical", atRisk: true }));
+    noModelsOrPromotions();
     await handler(sqsEvent([uninstall("u-1")]), lambdaContext);
     expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
   });
 
   it("fails the user's records when the warning cannot be queued, so the retry warns", async () => {
     dynamoMock.on(GetCommand).resolves(appliedProfile());
+    noModelsOrPromotions();
     sqsMock.on(SendMessageBatchCommand).rejects(new Error("SQS down"));
     const response = await handler(
       sqsEvent([uninstall("u-1"), tracked("b", "b-1")]),

@@ -1,7 +1,13 @@
 import { RemovalPolicy } from "aws-cdk-lib";
 import { describe, expect, it } from "vitest";
+import {
+  ConfigError as LambdaConfigError,
+  promotionsFromEnv,
+  scoringOptionsFromEnv,
+} from "../../lambdas/shared/config.js";
+import { ENV } from "../../lambdas/shared/env-names.js";
 import { ConfigError, loadConfig } from "../../lib/config.js";
-import { buildApp } from "./synth.js";
+import { buildApp, lambdaIds, props, synthesize } from "./synth.js";
 
 const from = (context: Record<string, unknown>) => loadConfig((key) => context[key]);
 
@@ -57,6 +63,12 @@ describe("stage configuration", () => {
     ["apiThrottleBurstLimit", 50],
     ["logRetentionDays", 10],
     ["logLevel", "TRACE"],
+    ["promotions", "not json"],
+    ["promotions", '{"name":"618"}'],
+    ["promotions", [{ name: "618", from: "2026-06-01", to: "2026-06-31" }]],
+    ["promotionDampingDays", -1],
+    ["promotionDampingDays", "a week"],
+    ["promotionDampingDays", 91],
   ])("refuses %s=%j with an error naming the key", (key, value) => {
     expect(() => from({ [key]: value })).toThrow(ConfigError);
     expect(() => from({ [key]: value })).toThrow(new RegExp(`"${key}"`));
@@ -65,5 +77,79 @@ describe("stage configuration", () => {
   it("fails building the app on a bad context value, before any resource exists", () => {
     expect(() => buildApp({ scoringSegments: 0 })).toThrow(/"scoringSegments".*at least 1/);
     expect(() => buildApp({ stage: "qa" })).toThrow(/"stage".*dev, prod/);
+  });
+});
+
+describe("promotion calendar", () => {
+  const d11 = { name: "double-11", from: "2026-11-09", to: "2026-11-12" };
+  const singles = { name: "singles", from: "2026-11-10", to: "2026-11-11" };
+  const p618 = { name: "618", from: "2026-06-01", to: "2026-06-18" };
+
+  it("has none by default, and damps for 7 days", () => {
+    const c = from({});
+    expect(c.promotions).toBeUndefined();
+    expect(c.promotionDampingDays).toBe(7);
+  });
+
+  it("takes an array from cdk.json or its JSON text from -c, sorted and normalized", () => {
+    const expected = JSON.stringify([p618, d11]);
+    expect(from({ promotions: [d11, p618] }).promotions).toBe(expected);
+    expect(from({ promotions: JSON.stringify([d11, p618]) }).promotions).toBe(expected);
+    expect(from({ promotions: "[]" }).promotions).toBeUndefined();
+    expect(from({ promotionDampingDays: "0" }).promotionDampingDays).toBe(0);
+  });
+
+  it("refuses an overlap at synth, naming the key, the entry and both promotions", () => {
+    expect(() => from({ promotions: [p618, singles, d11] })).toThrow(
+      'Invalid CDK context value for "promotions"',
+    );
+    expect(() => from({ promotions: [p618, singles, d11] })).toThrow(
+      'promotions[2]: "double-11" (2026-11-09..2026-11-12) overlaps "singles" (2026-11-10..2026-11-11)',
+    );
+  });
+
+  it("passes the calendar to score and features", () => {
+    const s = synthesize({ promotions: [d11], promotionDampingDays: 5 });
+    const ids = lambdaIds(s.resources);
+    const env = (name: "score" | "features" | "ingest") =>
+      (props(s.resources[ids[name]]).Environment as { Variables: Record<string, unknown> })
+        .Variables;
+    for (const name of ["score", "features"] as const) {
+      expect(env(name)[ENV.promotions], name).toBe(JSON.stringify([d11]));
+      expect(env(name)[ENV.promotionDampingDays], name).toBe("5");
+    }
+    expect(env("ingest")[ENV.promotions]).toBeUndefined();
+  });
+
+  it("reads the calendar at cold start", () => {
+    expect(promotionsFromEnv({})).toEqual({ promotions: [], dampingDays: 7 });
+    expect(
+      promotionsFromEnv({
+        [ENV.promotions]: JSON.stringify([d11, p618]),
+        [ENV.promotionDampingDays]: "3",
+      }),
+    ).toEqual({ promotions: [p618, d11], dampingDays: 3 });
+    const options = scoringOptionsFromEnv({ [ENV.promotions]: JSON.stringify([d11]) });
+    expect(options.indicators).toMatchObject({ promotions: [d11], promotionDampingDays: 7 });
+  });
+
+  it.each<[Record<string, string>, string]>([
+    [{ [ENV.promotions]: "[" }, "PROMOTIONS must be a JSON array of {name, from, to}"],
+    [
+      { [ENV.promotions]: JSON.stringify([d11, singles]) },
+      'PROMOTIONS[1]: "singles" (2026-11-10..2026-11-11) overlaps "double-11"',
+    ],
+    [
+      { [ENV.promotions]: JSON.stringify([{ ...p618, to: "June" }]) },
+      "PROMOTIONS[0].to: must be a calendar date YYYY-MM-DD",
+    ],
+    [
+      { [ENV.promotionDampingDays]: "-2" },
+      "PROMOTION_DAMPING_DAYS must be an integer from 0 to 90",
+    ],
+  ])("refuses %j at cold start naming the variable", (env, message) => {
+    expect(() => promotionsFromEnv(env)).toThrow(LambdaConfigError);
+    expect(() => promotionsFromEnv(env)).toThrow(message);
+    expect(() => scoringOptionsFromEnv(env)).toThrow(message);
   });
 });

@@ -103,7 +103,7 @@ describe("local pipeline", () => {
       expect(user.body.risk).toMatchObject({
         atRisk: true,
         tier: "high",
-        score: 0.74,
+        score: 0.85,
         reasons: [
           { code: "no_login", severity: "high", params: { days: 33, thresholdDays: 30 } },
           { code: "no_app_open", severity: "medium", params: { days: 31, thresholdDays: 7 } },

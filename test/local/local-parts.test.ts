@@ -208,6 +208,7 @@ describe("the handlers' environment", () => {
       contacts: "t-contacts",
       ledger: "t-ledger",
       apiKeys: "t-keys",
+      scoring: "t-scoring",
     },
     queues: Object.fromEntries(
       plan.queues.map((queue) => [

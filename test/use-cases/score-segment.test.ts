@@ -52,8 +52,11 @@ describe("scoreSegment", () => {
     const queue = new RecordingQueue();
     const first = await scoreSegment(job, profiles, queue, options);
     const second = await scoreSegment(job, profiles, queue, options);
-    expect(first).toEqual({ scored: 2, atRisk: 1, warned: 1, skipped: 0 });
-    expect(second).toEqual({ scored: 2, atRisk: 1, warned: 0, skipped: 0 });
+    expect(first).toMatchObject({ scored: 2, atRisk: 1, warned: 1, skipped: 0, legacy: 0 });
+    expect(first.byTier).toEqual({ low: 1, medium: 1, high: 0, critical: 0 });
+    expect(first.byReason).toMatchObject({ no_app_open: 1 });
+    expect(first.model).toBe("rules-v1");
+    expect(second).toMatchObject({ scored: 2, atRisk: 1, warned: 0, skipped: 0 });
     expect(queue.sent.map((w) => w.userId)).toEqual(["quiet"]);
     expect(profiles.profiles.find((p) => p.userId === "quiet")?.risk).toMatchObject({
       atRisk: true,
@@ -69,8 +72,15 @@ describe("scoreSegment", () => {
       ...profile("old", "2026-10-30T00:00:00Z"),
       lastSeenAt: undefined,
     } as unknown as UserProfile;
-    const profiles = new InMemoryProfiles([broken, profile("quiet", "2026-09-15T00:00:00.000Z")]);
+    // Schema 1 had no purchase days and no month buckets.
+    const { purchaseDays: _p, months: _m, ...rest } = profile("v1", "2026-09-20T00:00:00.000Z");
+    const old = { ...rest, schemaVersion: 1 } as unknown as UserProfile;
+    const profiles = new InMemoryProfiles([
+      broken,
+      old,
+      profile("quiet", "2026-09-15T00:00:00.000Z"),
+    ]);
     const summary = await scoreSegment(job, profiles, new RecordingQueue(), options);
-    expect(summary).toEqual({ scored: 1, atRisk: 1, warned: 1, skipped: 1 });
+    expect(summary).toMatchObject({ scored: 2, atRisk: 2, warned: 2, skipped: 1, legacy: 1 });
   });
 });
