@@ -9,9 +9,9 @@
  * local midnight to make that exact. Events were bucketed in the zone each one named; a user who
  * changed zones can be off by a day at the cut-off.
  */
-import { dayNumberOfKey, localDayNumber } from "./calendar.js";
+import { dayKey, dayNumberOfKey, localDayNumber } from "./calendar.js";
 import { EVENT_TYPES, type EventType } from "./events.js";
-import type { MonthTally, Tally, UserFeatures } from "./features.js";
+import { type MonthTally, RECENT_DAYS, type Tally, type UserFeatures } from "./features.js";
 
 const DAY_MS = 86_400_000;
 const NOON_MS = 12 * 3_600_000;
@@ -93,6 +93,30 @@ function activeSpan(key: string, month: MonthTally): { first: number; last: numb
   const lowest = 31 - Math.clz32(mask & -mask);
   const highest = 31 - Math.clz32(mask);
   return { first: start + lowest, last: start + highest };
+}
+
+/**
+ * A month's tally spread over its active days: each count split as evenly as whole numbers
+ * allow, the remainder going to the earliest days, so every sum over the month is unchanged.
+ */
+function spreadMonth(key: string, month: MonthTally): [string, Tally][] {
+  const start = dayNumberOfKey(`${key}-01`);
+  const active: number[] = [];
+  for (let bit = 0; bit < 31; bit += 1) {
+    if ((month.activeDayMask >>> bit) & 1) active.push(start + bit);
+  }
+  if (active.length === 0) active.push(start);
+  const tallies = active.map(() => ({}) as Record<string, number>);
+  for (const [name, value] of Object.entries(month.tally)) {
+    if (!value) continue;
+    const base = Math.floor(value / active.length);
+    const rest = value - base * active.length;
+    tallies.forEach((tally, index) => {
+      const share = base + (index < rest ? 1 : 0);
+      if (share) tally[name] = share;
+    });
+  }
+  return active.map((day, index) => [dayKey(day), tallies[index] as Tally]);
 }
 
 function sumKeys(tally: Tally, keys: readonly string[]): number {
@@ -198,6 +222,22 @@ export function featuresAsOf(features: UserFeatures, asOf: Date): UserFeatures |
 
   const purchaseDays: number[] = [];
   for (const day of features.purchaseDays ?? []) if (day <= asOfDay) purchaseDays.push(day);
+
+  // The stored record compacted days relative to its own (later) last event; on the day of
+  // asOf they would still have been day buckets. Left as months they would make the view of a
+  // user who kept buying look different from one who left — a leak of the future into every
+  // windowed indicator. So months the view would have kept as days are spread back over their
+  // active days.
+  const horizon = localDayNumber(Date.parse(lastSeenAt), zone) - RECENT_DAYS;
+  for (const [key, month] of Object.entries(months)) {
+    if (activeSpan(key, month).first < horizon) continue;
+    delete months[key];
+    for (const [dayKeyText, tally] of spreadMonth(key, month)) {
+      const merged: Record<string, number> = { ...days[dayKeyText] };
+      for (const [name, value] of Object.entries(tally)) merged[name] = (merged[name] ?? 0) + value;
+      days[dayKeyText] = merged;
+    }
+  }
 
   return {
     ...features,

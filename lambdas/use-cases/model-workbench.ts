@@ -74,6 +74,8 @@ export interface FitOutcome {
   readonly customers: number;
   readonly spendCustomers: number;
   readonly report: BtydFitReport;
+  /** The fitted parameters per model, whether or not they were published. */
+  readonly params: Readonly<Record<"bgNbd" | "mbgNbd" | "paretoNbd" | "gammaGamma", unknown>>;
 }
 
 /**
@@ -109,6 +111,12 @@ export async function fitBtydOnStore(
     customers: rows.length,
     spendCustomers: spend.length,
     report: fit.report,
+    params: {
+      bgNbd: fit.artefact.bgNbd.params,
+      mbgNbd: fit.artefact.mbgNbd.params,
+      paretoNbd: fit.artefact.paretoNbd.params,
+      gammaGamma: fit.artefact.gammaGamma?.params ?? null,
+    },
   };
   if (!fit.converged) return { status: "not-converged", ...base };
   const { version } = await deps.models.publish(appId, "btyd", fit.artefact, {

@@ -9,6 +9,7 @@ import {
   type Tally,
   type UserFeatures,
 } from "../../lambdas/domain/features.js";
+import { deriveIndicators } from "../../lambdas/domain/indicators.js";
 
 const DAY_MS = 86_400_000;
 const zones = ["UTC", "Asia/Shanghai", "America/New_York", "Pacific/Kiritimati", undefined];
@@ -223,9 +224,11 @@ describe("featuresAsOf", () => {
           expect(past.eventCount).toBe(expected.eventCount);
           expect(past.purchaseDays).toEqual(expected.purchaseDays);
           expect(byMonth(past)).toEqual(byMonth(expected));
-          // The replay compacted less (its last event is earlier): every day still a day agrees.
+          // Laid out like the replay: months only where the replay has them too (the rest were
+          // spread back over their active days), and every day that was stored as a day agrees.
+          for (const key of Object.keys(past.months)) expect(expected.months).toHaveProperty(key);
           for (const [key, tally] of Object.entries(past.days))
-            expect(expected.days[key]).toEqual(tally);
+            if (all.days[key]) expect(expected.days[key]).toEqual(tally);
           expect(dayOf(past.lastSeenAt, zone)).toBeLessThanOrEqual(cutDay);
         },
       ),
@@ -243,7 +246,9 @@ describe("featuresAsOf", () => {
     ]);
     expect(Object.keys(features.months).sort()).toEqual(["2020-01", "2020-03"]);
     const past = featuresAsOf(features, new Date("2020-03-10T00:00:00Z")) as UserFeatures;
-    expect(Object.keys(past.months)).toEqual(["2020-01"]);
+    // On 2020-03-10 January was recent: the view holds it as a day again, as the record did then.
+    expect(Object.keys(past.months)).toEqual([]);
+    expect(past.days["2020-01-02"]).toEqual({ app_open: 1 });
     expect(past.countsByType).toEqual({ app_open: 1 });
     expect(past.amounts).toEqual({});
     // The purchase days list is per day, so it still knows the earlier purchase.
@@ -319,5 +324,29 @@ describe("activityAfter", () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("featuresAsOf does not let the future shape the past", () => {
+  it("a user who kept buying reads like one who left, as of a day before they differ", () => {
+    const at = (iso: string) => Date.parse(iso);
+    const history = [
+      toInput({ type: "purchase", at: at("2021-01-05T10:00:00Z"), amount: 100 }, 0, undefined),
+      toInput({ type: "purchase", at: at("2021-02-10T10:00:00Z"), amount: 250 }, 1, undefined),
+      toInput({ type: "purchase", at: at("2021-06-01T10:00:00Z"), amount: 80 }, 2, undefined),
+    ];
+    const left = applyEvents(undefined, "app", "u", history);
+    // 500 days later: the stored record compacts the 2021 days into months.
+    const stayed = applyEvents(undefined, "app", "u", [
+      ...history,
+      toInput({ type: "purchase", at: at("2022-10-15T10:00:00Z"), amount: 90 }, 3, undefined),
+    ]);
+    expect(Object.keys(stayed.months).length).toBeGreaterThan(0);
+    const asOf = new Date("2021-07-01T00:00:00Z");
+    const a = deriveIndicators(featuresAsOf(left, asOf) as UserFeatures, asOf);
+    const b = deriveIndicators(featuresAsOf(stayed, asOf) as UserFeatures, asOf);
+    // Only the instant of the last event differs: a rebuilt time is local noon of its day.
+    expect({ ...b, silenceSince: a.silenceSince }).toEqual(a);
+    expect(b.silenceSince.slice(0, 10)).toBe(a.silenceSince.slice(0, 10));
   });
 });

@@ -102,6 +102,28 @@ describe("churnwatch score against a server", () => {
           response.end(
             '{"runId":"r1","asOf":"2024-05-01T00:00:00.000Z","segments":2,"status":"dispatched"}',
           );
+        } else if (request.url === "/_local/runs/r1") {
+          response.end(
+            JSON.stringify({
+              runId: "r1",
+              asOf: "2024-05-01T00:00:00.000Z",
+              segments: 2,
+              segmentsDone: 2,
+              complete: true,
+              startedAt: "2024-05-01T00:00:00.000Z",
+              durationMs: 1200,
+              totals: {
+                scored: 2,
+                atRisk: 1,
+                warned: 1,
+                skipped: 0,
+                legacy: 0,
+                byTier: { low: 1, medium: 1, high: 0, critical: 0 },
+                byReason: { no_app_open: 1 },
+              },
+              models: ["rules-v1"],
+            }),
+          );
         } else if (request.url === "/_local/idle") {
           idleAnswers++;
           response.end(JSON.stringify({ idle: idleAnswers > 2, busyPollers: 0, queues: {} }));
@@ -140,6 +162,8 @@ describe("churnwatch score against a server", () => {
     });
     expect(idleAnswers).toBeGreaterThanOrEqual(4);
     expect(out()).toContain("dispatched (run r1, 2 segments)");
+    expect(out()).toContain("by tier: low 1, medium 1, high 0, critical 0");
+    expect(out()).toContain("by reason: no_app_open 1");
     expect(out()).toContain("users: 2 · at risk: 1 · outbox messages: 1 (email 1)");
   });
 

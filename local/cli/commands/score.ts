@@ -1,4 +1,7 @@
 /** `churnwatch score`: a scoring run now, as of a given date, on the running local mode. */
+
+import { renderRunSummary } from "../../../lambdas/domain/run-summary.js";
+import type { RunSummary } from "../../../lambdas/ports.js";
 import { AsOfError, parseAsOf } from "../../as-of.js";
 import { LocalModeError, UsageError } from "../../errors.js";
 import type { IdleReport } from "../../idle.js";
@@ -83,7 +86,8 @@ export const scoreCommand = defineCommand<ScoreOptions>({
 
 Waits until events already accepted have been applied, triggers the scoring schedule on a
 running local mode (\`npm start\`) as if it fired at DATE, waits until the warnings it causes
-have gone through the pipeline, and prints users, users at risk and outbox messages.
+have gone through the pipeline, and prints the run's summary (users scored, by tier, by reason,
+old-schema records, duration, model versions) and users, users at risk and outbox messages.
 
 Options:
   --as-of DATE     YYYY-MM-DD (midnight UTC) or an ISO 8601 date-time (default: now)
@@ -158,9 +162,17 @@ Options:
       }
     }
     const stats = await client.request<LocalStats>("GET", "/_local/stats");
+    const runId = (run as { runId?: unknown } | null)?.runId;
+    const summary =
+      typeof runId === "string"
+        ? await client.request<RunSummary>("GET", `/_local/runs/${encodeURIComponent(runId)}`)
+        : undefined;
     if (options.json) {
-      io.stdout(`${JSON.stringify({ asOf, run, idle: idle?.idle ?? null, stats }, null, 2)}\n`);
+      io.stdout(
+        `${JSON.stringify({ asOf, run, idle: idle?.idle ?? null, summary: summary ?? null, stats }, null, 2)}\n`,
+      );
     } else {
+      if (summary) io.stdout(`${renderRunSummary(summary)}\n`);
       io.stdout(`${describeStats(stats)}\n`);
       const deadLetters = Object.entries(stats.queues).filter(([, depth]) => depth.deadLetters > 0);
       if (deadLetters.length > 0) {
