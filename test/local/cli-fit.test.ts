@@ -44,7 +44,11 @@ describe("churnwatch fit", () => {
   it.each([
     [["fit", "--cbs", ""], /--cbs needs a file/, 2],
     [["fit", "--calibration-end", "1997-02-30"], /--calibration-end: .*not a calendar date/, 2],
-    [["fit", "--cbs", "x.csv", "--user-prefix", "a"], /--user-prefix is for fitting on the store/, 2],
+    [
+      ["fit", "--cbs", "x.csv", "--user-prefix", "a"],
+      /--user-prefix is for fitting on the store/,
+      2,
+    ],
     [["fit", "--cbs", "/no/such/file.csv"], /cannot read \/no\/such\/file.csv/, 1],
   ] as const)("%j fails with a clear message", async (argv, message, code) => {
     const { io, err } = fakeIo();
