@@ -44,7 +44,7 @@ function fixed(value: number | undefined, digits: number): string {
   return value === undefined || Number.isNaN(value) ? "n/a" : value.toFixed(digits);
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)),
   );

@@ -6,8 +6,13 @@
  * The two designs get the same batches, interleaved batch by batch, each through its own client
  * whose requests are counted by middleware. Every number printed comes from this run.
  *
+ * Then the BTYD model fits (bench/models.ts), scoring throughput and the scheduled run against a
+ * raw scan (bench/scoring.ts, on the same DynamoDB Local) and the ingestion load test.
+ *
  * Options: --cdnow FILE (default ../shared/data/cdnow/CDNOW_master.txt), --cdnow-rows N (replay
- * only the first N rows), --strict (exit 1 when (a) misses the target).
+ * only the first N rows), --strict (exit 1 when (a) misses the target), and for the scoring
+ * bench --scoring-users N, --scoring-rounds N, --scan-profiles N (0 skips the run-vs-scan part),
+ * --scan-rounds N.
  */
 
 import { spawnSync } from "node:child_process";
@@ -25,6 +30,7 @@ import { benchModels, formatModelsBench } from "./models.js";
 import { NaiveFeatureWriter } from "./naive.js";
 import { formatReport, type PhaseResult, type ScenarioReport } from "./report.js";
 import { RequestCounter, type RequestTally, summarize } from "./request-counter.js";
+import { benchScoring, formatScoringBench } from "./scoring.js";
 import { type Batch, cdnowEvent, inBatches, parseCdnow, syntheticBatches } from "./workloads.js";
 
 /** The issue's target for scenario (a): write requests per accepted event. */
@@ -112,8 +118,24 @@ async function main(): Promise<number> {
       cdnow: { type: "string" },
       "cdnow-rows": { type: "string" },
       strict: { type: "boolean", default: false },
+      "scoring-users": { type: "string" },
+      "scoring-rounds": { type: "string" },
+      "scan-profiles": { type: "string" },
+      "scan-rounds": { type: "string" },
     },
   });
+  const count = (name: string, text: string | undefined): number | undefined => {
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 0) {
+      throw new Error(`--${name} must be a whole number, got "${text}"`);
+    }
+    return value;
+  };
+  const scoringUsers = count("scoring-users", values["scoring-users"]);
+  const scoringRounds = count("scoring-rounds", values["scoring-rounds"]);
+  const scanProfiles = count("scan-profiles", values["scan-profiles"]);
+  const scanRounds = count("scan-rounds", values["scan-rounds"]);
   const cdnowPath = resolve(
     values.cdnow ?? resolve(REPO_ROOT, "../shared/data/cdnow/CDNOW_master.txt"),
   );
@@ -142,6 +164,16 @@ async function main(): Promise<number> {
   process.once("SIGINT", stopOnSignal);
   process.once("SIGTERM", stopOnSignal);
   try {
+    // Scoring first: its run-vs-scan part scans the users table, which must hold its profiles only.
+    const scoring = await benchScoring({
+      database: db,
+      ...(scoringUsers === undefined ? {} : { users: scoringUsers }),
+      ...(scoringRounds === undefined ? {} : { rounds: scoringRounds }),
+      ...(scanProfiles === undefined ? {} : { scanProfiles }),
+      ...(scanRounds === undefined ? {} : { scanRounds }),
+      progress: (line) => process.stderr.write(`${line}\n`),
+    });
+
     applyHandlerEnvironment(db.server.endpoint, db.tableNames);
     // Imported only now: the handler reads its configuration and builds its client at load.
     const { handler } = (await import("../lambdas/features/handler.js")) as {
@@ -260,6 +292,9 @@ async function main(): Promise<number> {
     // Buy-till-you-die fits on the CDNOW calibration data (no database involved).
     const models = benchModels();
     process.stdout.write(`\n${formatModelsBench(models)}`);
+
+    // Scoring throughput and the scheduled run against a raw scan, measured first (see above).
+    process.stdout.write(`\n${formatScoringBench(scoring)}`);
 
     // Local mode loads the handlers once per process, and this one already holds them.
     process.stdout.write("\n");

@@ -11,32 +11,13 @@
  */
 import { dayKey, dayNumberOfKey, localDayNumber } from "./calendar.js";
 import { EVENT_TYPES, type EventType } from "./events.js";
-import { type MonthTally, RECENT_DAYS, type Tally, type UserFeatures } from "./features.js";
+import { compactionHorizon, type MonthTally, type Tally, type UserFeatures } from "./features.js";
+// The types the interaction indicators count, so "no activity in the horizon" means what they mean.
+import { INTERACTIONS } from "./indicators.js";
 
 const DAY_MS = 86_400_000;
 const NOON_MS = 12 * 3_600_000;
 
-/**
- * The interaction types `deriveIndicators` counts (its list is module-private); kept identical
- * so that "no activity in the horizon" means what the interaction indicators mean.
- */
-const INTERACTIONS: readonly EventType[] = [
-  "app_open",
-  "login",
-  "session",
-  "page_view",
-  "search",
-  "product_view",
-  "add_to_cart",
-  "checkout_start",
-  "purchase",
-  "review",
-  "follow",
-  "push_opened",
-  "email_opened",
-  "sms_clicked",
-  "coupon_redeemed",
-];
 const PURCHASES: readonly EventType[] = ["purchase"];
 const EVENT_TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
 
@@ -228,7 +209,7 @@ export function featuresAsOf(features: UserFeatures, asOf: Date): UserFeatures |
   // user who kept buying look different from one who left — a leak of the future into every
   // windowed indicator. So months the view would have kept as days are spread back over their
   // active days.
-  const horizon = localDayNumber(Date.parse(lastSeenAt), zone) - RECENT_DAYS;
+  const horizon = compactionHorizon(lastSeenAt);
   for (const [key, month] of Object.entries(months)) {
     if (activeSpan(key, month).first < horizon) continue;
     delete months[key];

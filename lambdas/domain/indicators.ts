@@ -5,7 +5,7 @@
  */
 import { dayNumberOfKey, localDayNumber } from "./calendar.js";
 import type { EventType } from "./events.js";
-import type { Tally, UserFeatures } from "./features.js";
+import type { MonthTally, Tally, UserFeatures } from "./features.js";
 import {
   DEFAULT_PROMOTION_DAMPING_DAYS,
   isInPromotionDamping,
@@ -39,8 +39,11 @@ export const DEFAULT_INDICATOR_OPTIONS: IndicatorOptions = {
   baselineDays: 28,
 };
 
-/** Event types a user does on purpose; the rest are signals about the user (device, uninstall). */
-const INTERACTIONS: readonly EventType[] = [
+/**
+ * Event types a user does on purpose; the rest are signals about the user (device, uninstall).
+ * The interaction windows count these, and so does the "no activity" churn label (as-of.ts).
+ */
+export const INTERACTIONS: readonly EventType[] = Object.freeze([
   "app_open",
   "login",
   "session",
@@ -56,7 +59,7 @@ const INTERACTIONS: readonly EventType[] = [
   "email_opened",
   "sms_clicked",
   "coupon_redeemed",
-];
+] as const);
 
 export interface Indicators {
   readonly asOf: string;
@@ -126,70 +129,344 @@ export interface Indicators {
 const DAY_MS = 86_400_000;
 const NO_PROMOTIONS: readonly Promotion[] = [];
 
-function daysSince(iso: string | undefined, asOfMs: number): number | null {
-  return iso === undefined ? null : Math.floor((asOfMs - Date.parse(iso)) / DAY_MS);
-}
-
-function sumTally(tally: Tally | undefined, keys: readonly string[]): number {
-  if (!tally) return 0;
-  let total = 0;
-  for (const key of keys) total += (tally as Record<string, number>)[key] ?? 0;
-  return total;
-}
-
-function ratio(part: number, whole: number): number | null {
-  return whole > 0 ? part / whole : null;
-}
-
-/** Day buckets whose local day lies in (today − n, today]. */
-function window(features: UserFeatures, today: number, n: number): Tally[] {
-  const buckets: Tally[] = [];
-  for (const [key, tally] of Object.entries(features.days ?? {})) {
-    const day = dayNumberOfKey(key);
-    if (day <= today && day > today - n) buckets.push(tally);
-  }
-  return buckets;
-}
-
 /** Window over which promotionActivityShare is measured. */
 const PROMOTION_SHARE_DAYS = 180;
+/** Longest stretch of days (back from today) whose promotion flags are kept as a lookup table. */
+const MAX_MASK_DAYS = 1024;
+/** Bound on the per-options memo of "today"s: a run meets one or two per time zone. */
+const MAX_DAYS_REMEMBERED = 256;
 
-/** Interactions over the non-promotion days in (lastDay − n, lastDay], and how many days those are. */
-function interactionsOutsidePromotions(
-  features: UserFeatures,
-  calendar: PromotionCalendar,
-  lastDay: number,
-  n: number,
-): { total: number; days: number } {
-  let total = 0;
-  for (const [key, tally] of Object.entries(features.days ?? {})) {
-    const day = dayNumberOfKey(key);
-    if (day <= lastDay && day > lastDay - n && !isPromotionDay(calendar, day)) {
-      total += sumTally(tally, INTERACTIONS);
+/*
+ * Scoring calls deriveIndicators once per user per run, so it is written as one pass over the
+ * day buckets that fills every window at once, and everything that depends only on the options
+ * and the day (the promotion calendar, its day counts, the damping) is worked out once and
+ * remembered. The results are those of the plain definition, window by window; the property
+ * test in test/domain/indicators-reference.test.ts holds the two side by side.
+ */
+
+/**
+ * Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil). Linear in
+ * `day`, so a day past the month's end rolls over into the next month as Date.UTC rolls it.
+ */
+function civilDayNumber(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const shiftedMonth = month > 2 ? month - 3 : month + 9;
+  const dayOfYear = Math.floor((153 * shiftedMonth + 2) / 5) + day - 1;
+  const dayOfEra =
+    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
+function digit(text: string, index: number): number {
+  const code = text.charCodeAt(index) - 48;
+  return code >= 0 && code <= 9 ? code : -1;
+}
+
+/**
+ * `dayNumberOfKey` without a Date: `YYYY-MM-DD` read digit by digit. Anything else (and month or
+ * day out of the range Date.parse accepts) goes to `dayNumberOfKey`, so the answer is its answer
+ * for every key; a day past the month's end rolls over exactly as Date.parse rolls it.
+ */
+function dayNumberOfBucket(key: string): number {
+  if (key.length === 10 && key.charCodeAt(4) === 45 && key.charCodeAt(7) === 45) {
+    const y0 = digit(key, 0);
+    const y1 = digit(key, 1);
+    const y2 = digit(key, 2);
+    const y3 = digit(key, 3);
+    const m0 = digit(key, 5);
+    const m1 = digit(key, 6);
+    const d0 = digit(key, 8);
+    const d1 = digit(key, 9);
+    if ((y0 | y1 | y2 | y3 | m0 | m1 | d0 | d1) >= 0) {
+      const month = m0 * 10 + m1;
+      const day = d0 * 10 + d1;
+      if (month >= 1 && month <= 12 && day >= 1 && day <= 31) {
+        return civilDayNumber(y0 * 1000 + y1 * 100 + y2 * 10 + y3, month, day);
+      }
     }
   }
+  return dayNumberOfKey(key);
+}
+
+function twoDigits(text: string, index: number): number {
+  const high = digit(text, index);
+  const low = digit(text, index + 1);
+  return high < 0 || low < 0 ? -1 : high * 10 + low;
+}
+
+/**
+ * `Date.parse` of the shape `toISOString` writes (`YYYY-MM-DDTHH:mm:ss.sssZ`, every time the
+ * record stores), digit by digit; any other text, or a field out of range, goes to Date.parse.
+ */
+function epochMsOf(iso: string): number {
+  if (
+    iso.length === 24 &&
+    iso.charCodeAt(4) === 45 &&
+    iso.charCodeAt(7) === 45 &&
+    iso.charCodeAt(10) === 84 &&
+    iso.charCodeAt(13) === 58 &&
+    iso.charCodeAt(16) === 58 &&
+    iso.charCodeAt(19) === 46 &&
+    iso.charCodeAt(23) === 90
+  ) {
+    const century = twoDigits(iso, 0);
+    const yearOfCentury = twoDigits(iso, 2);
+    const month = twoDigits(iso, 5);
+    const day = twoDigits(iso, 8);
+    const hour = twoDigits(iso, 11);
+    const minute = twoDigits(iso, 14);
+    const second = twoDigits(iso, 17);
+    const milliTens = twoDigits(iso, 20);
+    const milliUnits = digit(iso, 22);
+    if (
+      (century | yearOfCentury | milliTens | milliUnits) >= 0 &&
+      month >= 1 &&
+      month <= 12 &&
+      day >= 1 &&
+      day <= 31 &&
+      hour >= 0 &&
+      hour <= 23 &&
+      minute >= 0 &&
+      minute <= 59 &&
+      second >= 0 &&
+      second <= 59
+    ) {
+      const days = civilDayNumber(century * 100 + yearOfCentury, month, day);
+      return (
+        days * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000 + milliTens * 10 + milliUnits
+      );
+    }
+  }
+  return Date.parse(iso);
+}
+
+/** The local day of the last moment asked for, per time zone: a run asks for one moment. */
+const lastDayByZone = new Map<string, { asOfMs: number; day: number }>();
+
+function localToday(asOfMs: number, timezone: string): number {
+  if (timezone === "UTC") return localDayNumber(asOfMs, timezone);
+  const remembered = lastDayByZone.get(timezone);
+  if (remembered !== undefined && remembered.asOfMs === asOfMs) return remembered.day;
+  const day = localDayNumber(asOfMs, timezone);
+  if (remembered !== undefined) {
+    remembered.asOfMs = asOfMs;
+    remembered.day = day;
+  } else {
+    if (lastDayByZone.size >= MAX_DAYS_REMEMBERED) lastDayByZone.clear();
+    lastDayByZone.set(timezone, { asOfMs, day });
+  }
+  return day;
+}
+
+let lastAsOfMs = Number.NaN;
+let lastAsOfIso = "";
+
+function isoOf(asOf: Date, asOfMs: number): string {
+  if (asOfMs !== lastAsOfMs) {
+    lastAsOfIso = asOf.toISOString();
+    lastAsOfMs = asOfMs;
+  }
+  return lastAsOfIso;
+}
+
+/** What the options and one local day decide for every user on that day. */
+interface DayFacts {
+  /** Non-promotion days in the recent and the baseline window. */
+  readonly recentDays: number;
+  readonly baselineDays: number;
+  readonly inPromotionDamping: boolean;
+  /** 1 where today − index is a promotion day; absent without a calendar. */
+  readonly promotionMask: Uint8Array | undefined;
+}
+
+/** What is derived from one options object, checked against the fields it was derived from. */
+interface OptionsFacts {
+  readonly promotions: readonly Promotion[];
+  readonly recentDays: number;
+  readonly baselineDays: number;
+  readonly dampingDays: number;
+  readonly calendar: PromotionCalendar;
+  readonly hasPromotions: boolean;
+  readonly byDay: Map<number, DayFacts>;
+}
+
+const factsByOptions = new WeakMap<IndicatorOptions, OptionsFacts>();
+
+function optionsFacts(options: IndicatorOptions): OptionsFacts {
+  const promotions = options.promotions ?? NO_PROMOTIONS;
+  const dampingDays = options.promotionDampingDays ?? DEFAULT_PROMOTION_DAMPING_DAYS;
+  const known = factsByOptions.get(options);
+  if (
+    known !== undefined &&
+    known.promotions === promotions &&
+    known.recentDays === options.recentDays &&
+    known.baselineDays === options.baselineDays &&
+    known.dampingDays === dampingDays
+  ) {
+    return known;
+  }
+  const calendar = promotionCalendar(promotions);
+  const facts: OptionsFacts = {
+    promotions,
+    recentDays: options.recentDays,
+    baselineDays: options.baselineDays,
+    dampingDays,
+    calendar,
+    hasPromotions: calendar.ranges.length > 0,
+    byDay: new Map(),
+  };
+  factsByOptions.set(options, facts);
+  return facts;
+}
+
+/** Non-promotion days in (lastDay − n, lastDay]. */
+function ordinaryDays(calendar: PromotionCalendar, lastDay: number, n: number): number {
   let days = 0;
   for (let day = lastDay - n + 1; day <= lastDay; day += 1) {
     if (!isPromotionDay(calendar, day)) days += 1;
   }
-  return { total, days };
+  return days;
 }
 
-function promotionActivityShare(
-  features: UserFeatures,
-  calendar: PromotionCalendar,
-  today: number,
-): number {
-  if (calendar.ranges.length === 0) return 0;
-  let active = 0;
-  let inPromotion = 0;
-  for (const key of Object.keys(features.days ?? {})) {
-    const day = dayNumberOfKey(key);
-    if (day > today || day <= today - PROMOTION_SHARE_DAYS) continue;
-    active += 1;
-    if (isPromotionDay(calendar, day)) inPromotion += 1;
+function dayFacts(facts: OptionsFacts, today: number): DayFacts {
+  const known = facts.byDay.get(today);
+  if (known !== undefined) return known;
+  const { calendar, recentDays, baselineDays } = facts;
+  let promotionMask: Uint8Array | undefined;
+  if (facts.hasPromotions && Number.isFinite(today)) {
+    const span = Math.min(
+      MAX_MASK_DAYS,
+      Math.max(PROMOTION_SHARE_DAYS, Math.ceil(recentDays + baselineDays) || 0),
+    );
+    promotionMask = new Uint8Array(span);
+    for (let age = 0; age < span; age += 1) {
+      if (isPromotionDay(calendar, today - age)) promotionMask[age] = 1;
+    }
   }
-  return active > 0 ? inPromotion / active : 0;
+  const found: DayFacts = {
+    recentDays: ordinaryDays(calendar, today, recentDays),
+    baselineDays: ordinaryDays(calendar, today - recentDays, baselineDays),
+    inPromotionDamping: isInPromotionDamping(calendar, today, facts.dampingDays),
+    promotionMask,
+  };
+  if (facts.byDay.size >= MAX_DAYS_REMEMBERED) facts.byDay.clear();
+  facts.byDay.set(today, found);
+  return found;
+}
+
+function daysSince(iso: string | undefined, asOfMs: number): number | null {
+  return iso === undefined ? null : Math.floor((asOfMs - epochMsOf(iso)) / DAY_MS);
+}
+
+const INTERACTION = 1;
+const PURCHASE = 2;
+const SEARCH = 4;
+const REVENUE = 8;
+
+/** What each tally key feeds; keys not listed feed nothing. */
+const ROLE_OF_KEY: Readonly<Record<string, number>> = (() => {
+  const roles: Record<string, number> = Object.create(null);
+  for (const type of INTERACTIONS) roles[type] = INTERACTION;
+  roles.purchase = (roles.purchase ?? 0) | PURCHASE;
+  roles.search = (roles.search ?? 0) | SEARCH;
+  roles.revenueMinor = (roles.revenueMinor ?? 0) | REVENUE;
+  return roles;
+})();
+
+/** One day bucket's parts, written by readTally (one pass, no allocation). */
+let bucketInteractions = 0;
+let bucketPurchases = 0;
+let bucketSearches = 0;
+let bucketRevenueMinor = 0;
+
+/**
+ * Reads a bucket by walking its own keys: tallies come in as many shapes as there are key orders,
+ * and a walk reads each field directly where a lookup by name per field would miss V8's caches.
+ * Counts and amounts are whole numbers (features.ts), so the order of addition changes nothing.
+ */
+function readTally(tally: Tally | undefined): void {
+  bucketInteractions = 0;
+  bucketPurchases = 0;
+  bucketSearches = 0;
+  bucketRevenueMinor = 0;
+  if (!tally) return;
+  for (const key in tally) {
+    const role = ROLE_OF_KEY[key];
+    if (role === undefined) continue;
+    const value = tally[key as keyof Tally] ?? 0;
+    if (role & INTERACTION) bucketInteractions += value;
+    if (role & PURCHASE) bucketPurchases += value;
+    if (role & SEARCH) bucketSearches += value;
+    if (role & REVENUE) bucketRevenueMinor += value;
+  }
+}
+
+/** Key → slot, for reading a few named fields of a record in one walk (see readFields). */
+function slotsOf(keys: readonly string[]): Readonly<Record<string, number>> {
+  const slots: Record<string, number> = Object.create(null);
+  keys.forEach((key, slot) => {
+    slots[key] = slot;
+  });
+  return slots;
+}
+
+const COUNT_KEYS = [
+  "purchase",
+  "page_load",
+  "session",
+  "cart_abandon",
+  "complaint",
+  "return",
+  "refund",
+  "device_change",
+  "region_change",
+] as const satisfies readonly EventType[];
+const LAST_SEEN_KEYS = [
+  "app_open",
+  "login",
+  "purchase",
+  "cart_abandon",
+  "uninstall",
+  "push_token_invalid",
+  "complaint",
+  "return",
+  "refund",
+] as const satisfies readonly EventType[];
+const AMOUNT_KEYS = ["revenueMinor", "couponOrders", "sessionMs", "slowPageLoads"] as const;
+const COUNT_SLOTS = slotsOf(COUNT_KEYS);
+const LAST_SEEN_SLOTS = slotsOf(LAST_SEEN_KEYS);
+const AMOUNT_SLOTS = slotsOf(AMOUNT_KEYS);
+const countFields: (number | undefined)[] = COUNT_KEYS.map(() => undefined);
+const lastSeenFields: (string | undefined)[] = LAST_SEEN_KEYS.map(() => undefined);
+const amountFields: (number | undefined)[] = AMOUNT_KEYS.map(() => undefined);
+
+/**
+ * `into[slot]` = `record[key]` for every key with a slot, undefined for the keys the record lacks.
+ * One walk over the record's own keys instead of a lookup by name per field, for the reason
+ * readTally gives. A missing record reads as empty unless `required`, where reading a field of
+ * it throws as a lookup by name would.
+ */
+function readFields<V>(
+  record: Readonly<Partial<Record<string, V>>> | undefined,
+  slots: Readonly<Record<string, number>>,
+  into: (V | undefined)[],
+  required: boolean,
+): void {
+  into.fill(undefined);
+  if (record === undefined || record === null) {
+    if (required) throw new TypeError("cannot read the fields of a missing record");
+    return;
+  }
+  for (const key in record) {
+    const slot = slots[key];
+    if (slot !== undefined) into[slot] = record[key];
+  }
+}
+
+function ratio(part: number, whole: number): number | null {
+  return whole > 0 ? part / whole : null;
 }
 
 function popcount(mask: number): number {
@@ -198,121 +475,195 @@ function popcount(mask: number): number {
   return bits;
 }
 
+/** The later of two optional ISO times (same-shape ISO strings order as times). */
+function later(a: string | undefined, b: string | undefined): string | undefined {
+  return a === undefined || (b !== undefined && b > a) ? b : a;
+}
+
 export function deriveIndicators(
   features: UserFeatures,
   asOf: Date,
   options: IndicatorOptions = DEFAULT_INDICATOR_OPTIONS,
 ): Indicators {
   const asOfMs = asOf.getTime();
+  const asOfIso = isoOf(asOf, asOfMs);
   const timezone = features.timezone ?? "UTC";
-  const today = localDayNumber(asOfMs, timezone);
-  const counts = features.countsByType;
-  const amounts = features.amounts ?? {};
-  const sumWindow = (n: number, keys: readonly string[]) =>
-    window(features, today, n).reduce((total, tally) => total + sumTally(tally, keys), 0);
-  const activeIn = (n: number) => window(features, today, n).length;
+  const today = localToday(asOfMs, timezone);
+  const facts = optionsFacts(options);
+  const day = dayFacts(facts, today);
+  const { calendar, hasPromotions } = facts;
+  const mask = day.promotionMask;
+  const maskDays = mask === undefined ? 0 : mask.length;
+  const isPromotion = (bucketDay: number): boolean => {
+    if (!hasPromotions) return false;
+    const age = today - bucketDay;
+    return mask !== undefined && age >= 0 && age < maskDays
+      ? mask[age] === 1
+      : isPromotionDay(calendar, bucketDay);
+  };
 
+  // Each window is (today − n, today]; the interaction windows leave promotion days out, so
+  // neither a sale's spike nor its lull is compared with ordinary days.
+  const after7 = today - 7;
+  const after30 = today - 30;
+  const after90 = today - 90;
+  const after365 = today - 365;
+  const recentAfter = today - options.recentDays;
+  const baselineAfter = recentAfter - options.baselineDays;
+  const shareAfter = today - PROMOTION_SHARE_DAYS;
+
+  let active7 = 0;
+  let active30 = 0;
+  let active90 = 0;
+  let active365 = 0;
+  let revenue365Minor = 0;
+  let purchases365 = 0;
+  let purchases30 = 0;
+  let searches30 = 0;
+  let recentTotal = 0;
+  let baselineTotal = 0;
+  let shareActive = 0;
+  let shareInPromotion = 0;
+
+  const days = features.days ?? {};
+  const keys = Object.keys(days);
+  for (const key of keys) {
+    const bucketDay = dayNumberOfBucket(key);
+    const notLater = bucketDay <= today;
+    const inYear = notLater && bucketDay > after365;
+    const inRecent = notLater && bucketDay > recentAfter;
+    const inBaseline = bucketDay <= recentAfter && bucketDay > baselineAfter;
+    if (inYear || inRecent || inBaseline) {
+      readTally(days[key]);
+      if (inYear) {
+        active365 += 1;
+        revenue365Minor += bucketRevenueMinor;
+        purchases365 += bucketPurchases;
+        if (bucketDay > after90) {
+          active90 += 1;
+          if (bucketDay > after30) {
+            active30 += 1;
+            purchases30 += bucketPurchases;
+            searches30 += bucketSearches;
+            if (bucketDay > after7) active7 += 1;
+          }
+        }
+      }
+      if (inRecent && !isPromotion(bucketDay)) recentTotal += bucketInteractions;
+      if (inBaseline && !isPromotion(bucketDay)) baselineTotal += bucketInteractions;
+    }
+    // As its plain definition does, the share counts a bucket unless it is outside the window.
+    if (hasPromotions && !(bucketDay > today || bucketDay <= shareAfter)) {
+      shareActive += 1;
+      if (isPromotion(bucketDay)) shareInPromotion += 1;
+    }
+  }
+
+  let compactedActiveDays = 0;
+  const months = features.months;
+  if (months) {
+    for (const key of Object.keys(months)) {
+      compactedActiveDays += popcount((months[key] as MonthTally).activeDayMask);
+    }
+  }
+
+  const recentPerDay = day.recentDays > 0 ? recentTotal / day.recentDays : 0;
+  const baselinePerDay = day.baselineDays > 0 ? baselineTotal / day.baselineDays : 0;
+  readFields(features.countsByType, COUNT_SLOTS, countFields, true);
+  readFields(features.lastSeenByType, LAST_SEEN_SLOTS, lastSeenFields, true);
+  readFields(features.amounts, AMOUNT_SLOTS, amountFields, false);
+  const [
+    purchaseCount,
+    pageLoadCount,
+    sessionCount,
+    cartAbandonCount,
+    complaintCount,
+    returnCount,
+    refundCount,
+    deviceChangeCount,
+    regionChangeCount,
+  ] = countFields;
+  const [
+    lastOpen,
+    lastLogin,
+    lastPurchase,
+    lastCartAbandon,
+    lastUninstall,
+    lastPushTokenInvalid,
+    lastComplaint,
+    lastReturn,
+    lastRefund,
+  ] = lastSeenFields;
+  const [revenueAmount, couponOrderAmount, sessionMsAmount, slowPageLoadAmount] = amountFields;
+  const orders = purchaseCount ?? 0;
+  const pageLoads = pageLoadCount ?? 0;
+  const sessions = sessionCount ?? 0;
+  const cartAbandons = cartAbandonCount ?? 0;
+  const revenueMinor = revenueAmount ?? 0;
+  const slowPageLoads = slowPageLoadAmount ?? 0;
+  const afterLastOpen = (at: string | undefined): string | undefined =>
+    at !== undefined && (lastOpen === undefined || at > lastOpen) ? at : undefined;
+  const uninstallSignalAt = later(
+    afterLastOpen(lastUninstall),
+    afterLastOpen(lastPushTokenInvalid),
+  );
+  const lastGrievanceAt = later(later(lastComplaint, lastReturn), lastRefund);
   const daysSinceFirstSeen = daysSince(features.firstSeenAt, asOfMs) ?? 0;
-  const revenue365Minor = sumWindow(365, ["revenueMinor"]);
-  const purchases365 = sumWindow(365, ["purchase"]);
-  const purchases30 = sumWindow(30, ["purchase"]);
-  const calendar = promotionCalendar(options.promotions ?? NO_PROMOTIONS);
-  // Both windows leave promotion days out, so neither the sale's spike nor its lull is compared
-  // with ordinary days.
-  const recent = interactionsOutsidePromotions(features, calendar, today, options.recentDays);
-  const baseline = interactionsOutsidePromotions(
-    features,
-    calendar,
-    today - options.recentDays,
-    options.baselineDays,
-  );
-  const recentPerDay = recent.days > 0 ? recent.total / recent.days : 0;
-  const baselinePerDay = baseline.days > 0 ? baseline.total / baseline.days : 0;
-  const orders = counts.purchase ?? 0;
-  const pageLoads = counts.page_load ?? 0;
-  const sessions = counts.session ?? 0;
-  const cartAbandons = counts.cart_abandon ?? 0;
-  const lastOpen = features.lastSeenByType.app_open;
-  const uninstallSignalAt = [
-    features.lastSeenByType.uninstall,
-    features.lastSeenByType.push_token_invalid,
-  ]
-    .filter((at): at is string => at !== undefined && (lastOpen === undefined || at > lastOpen))
-    .sort()
-    .at(-1);
-  const compactedActiveDays = Object.values(features.months ?? {}).reduce(
-    (total, month) => total + popcount(month.activeDayMask),
-    0,
-  );
+  const daysSinceLastPurchase = daysSince(lastPurchase, asOfMs);
 
   return {
-    asOf: asOf.toISOString(),
+    asOf: asOfIso,
     timezone,
     lifecycleStage:
       daysSinceFirstSeen <= 30 ? "new" : daysSinceFirstSeen <= 180 ? "growth" : "mature",
     daysSinceFirstSeen,
     daysSinceLastSeen: daysSince(features.lastSeenAt, asOfMs) ?? 0,
     daysSinceLastAppOpen: daysSince(lastOpen, asOfMs),
-    daysSinceLastLogin: daysSince(features.lastSeenByType.login, asOfMs),
-    daysSinceLastPurchase: daysSince(features.lastSeenByType.purchase, asOfMs),
+    daysSinceLastLogin: daysSince(lastLogin, asOfMs),
+    daysSinceLastPurchase,
     activeDays: {
-      d7: activeIn(7),
-      d30: activeIn(30),
-      d90: activeIn(90),
-      d365: activeIn(365),
-      total: Object.keys(features.days ?? {}).length + compactedActiveDays,
+      d7: active7,
+      d30: active30,
+      d90: active90,
+      d365: active365,
+      total: keys.length + compactedActiveDays,
     },
     valueTier: revenue365Minor > options.highValueMinor ? "high" : "standard",
     revenue365Minor,
     orders: {
       count: orders,
       count365: purchases365,
-      revenueMinor: amounts.revenueMinor ?? 0,
-      averageOrderValueMinor: orders > 0 ? Math.round((amounts.revenueMinor ?? 0) / orders) : null,
+      revenueMinor,
+      averageOrderValueMinor: orders > 0 ? Math.round(revenueMinor / orders) : null,
       repeatPurchaseDays: Math.max(0, (features.purchaseDays?.length ?? 0) - 1),
-      couponOrderShare: ratio(amounts.couponOrders ?? 0, orders),
+      couponOrderShare: ratio(couponOrderAmount ?? 0, orders),
     },
     rfm: {
-      recencyDays: daysSince(features.lastSeenByType.purchase, asOfMs),
+      recencyDays: daysSinceLastPurchase,
       frequency365: purchases365,
       monetary365Minor: revenue365Minor,
     },
     interaction: {
       recentPerDay,
       baselinePerDay,
-      change: baselinePerDay > 0 && recent.days > 0 ? recentPerDay / baselinePerDay - 1 : null,
+      change: baselinePerDay > 0 && day.recentDays > 0 ? recentPerDay / baselinePerDay - 1 : null,
     },
-    inPromotionDamping: isInPromotionDamping(
-      calendar,
-      today,
-      options.promotionDampingDays ?? DEFAULT_PROMOTION_DAMPING_DAYS,
-    ),
-    promotionActivityShare: promotionActivityShare(features, calendar, today),
+    inPromotionDamping: day.inPromotionDamping,
+    promotionActivityShare: shareActive > 0 ? shareInPromotion / shareActive : 0,
     sessions: {
       count: sessions,
-      averageDurationSec: sessions > 0 ? (amounts.sessionMs ?? 0) / sessions / 1000 : null,
+      averageDurationSec: sessions > 0 ? (sessionMsAmount ?? 0) / sessions / 1000 : null,
     },
     cartAbandonmentRate: ratio(cartAbandons, cartAbandons + orders),
-    complaints: counts.complaint ?? 0,
-    returnsAndRefunds: (counts.return ?? 0) + (counts.refund ?? 0),
-    slowPageLoads: {
-      count: amounts.slowPageLoads ?? 0,
-      share: ratio(amounts.slowPageLoads ?? 0, pageLoads),
-    },
-    searchesWithoutPurchase30d: purchases30 === 0 ? sumWindow(30, ["search"]) : 0,
-    deviceChanges: counts.device_change ?? 0,
-    regionChanges: counts.region_change ?? 0,
+    complaints: complaintCount ?? 0,
+    returnsAndRefunds: (returnCount ?? 0) + (refundCount ?? 0),
+    slowPageLoads: { count: slowPageLoads, share: ratio(slowPageLoads, pageLoads) },
+    searchesWithoutPurchase30d: purchases30 === 0 ? searches30 : 0,
+    deviceChanges: deviceChangeCount ?? 0,
+    regionChanges: regionChangeCount ?? 0,
     uninstallSignalAt: uninstallSignalAt ?? null,
-    daysSinceLastCartAbandon: daysSince(features.lastSeenByType.cart_abandon, asOfMs),
-    lastGrievanceAt:
-      [
-        features.lastSeenByType.complaint,
-        features.lastSeenByType.return,
-        features.lastSeenByType.refund,
-      ]
-        .filter((at): at is string => at !== undefined)
-        .sort()
-        .at(-1) ?? null,
+    daysSinceLastCartAbandon: daysSince(lastCartAbandon, asOfMs),
+    lastGrievanceAt: lastGrievanceAt ?? null,
     silenceSince: features.lastSeenAt,
   };
 }

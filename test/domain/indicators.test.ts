@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { BehaviourEvent } from "../../lambdas/domain/events.js";
 import { applyEvents, type FeatureInput } from "../../lambdas/domain/features.js";
-import { DEFAULT_INDICATOR_OPTIONS, deriveIndicators } from "../../lambdas/domain/indicators.js";
+import {
+  DEFAULT_INDICATOR_OPTIONS,
+  deriveIndicators,
+  INTERACTIONS,
+  type IndicatorOptions,
+} from "../../lambdas/domain/indicators.js";
 import type { Promotion } from "../../lambdas/domain/promotions.js";
 
 let id = 0;
@@ -254,5 +259,86 @@ describe("deriveIndicators with a promotion calendar", () => {
       promotions,
     });
     expect(indicators.promotionActivityShare).toBeCloseTo(share, 10);
+  });
+});
+
+describe("deriveIndicators between calls", () => {
+  const noon = new Date("2026-11-01T12:00:00Z");
+  const DAY = 86_400_000;
+  /** Active every day of the last 60, more so the longer ago: every window length shows. */
+  const daily = (timezone?: string) =>
+    applyEvents(
+      undefined,
+      "a",
+      "u",
+      Array.from({ length: 60 }, (_, d) =>
+        Array.from({ length: 1 + Math.floor(d / 10) }, (_, k) =>
+          input(
+            k % 2 === 1 ? "search" : "app_open",
+            new Date(noon.getTime() - d * DAY - k * 60_000).toISOString(),
+            timezone ? { timezone } : {},
+          ),
+        ),
+      ).flat(),
+    );
+
+  it("exports the interaction types, and they leave signals about the user out", () => {
+    expect(INTERACTIONS).toContain("app_open");
+    expect(INTERACTIONS).toContain("purchase");
+    expect(INTERACTIONS).not.toContain("uninstall");
+    expect(INTERACTIONS).not.toContain("page_load");
+    expect(Object.isFrozen(INTERACTIONS)).toBe(true);
+  });
+
+  it("reads an options object changed in place afresh", () => {
+    const features = daily();
+    const options = { ...DEFAULT_INDICATOR_OPTIONS } as {
+      -readonly [K in keyof IndicatorOptions]: IndicatorOptions[K];
+    };
+    const changes: ((o: typeof options) => void)[] = [
+      (o) => {
+        o.promotions = [{ name: "s", from: "2026-10-28", to: "2026-10-30" }];
+      },
+      (o) => {
+        o.recentDays = 7;
+      },
+      (o) => {
+        o.baselineDays = 10;
+      },
+      (o) => {
+        o.promotionDampingDays = 1;
+      },
+      (o) => {
+        o.promotionDampingDays = 2;
+      },
+    ];
+    let previous = deriveIndicators(features, noon, options);
+    for (const change of changes) {
+      change(options);
+      const now = deriveIndicators(features, noon, options);
+      expect(now).toEqual(deriveIndicators(features, noon, { ...options }));
+      expect(now).not.toEqual(previous);
+      previous = now;
+    }
+  });
+
+  it("gives the same answer whatever was asked before, across moments and time zones", () => {
+    const options: IndicatorOptions = {
+      ...DEFAULT_INDICATOR_OPTIONS,
+      promotions: [{ name: "s", from: "2026-10-20", to: "2026-10-22" }],
+    };
+    const users = [daily(), daily("Asia/Shanghai"), daily("America/New_York")];
+    const moments = [
+      noon,
+      new Date(noon.getTime() + 13 * 3_600_000),
+      new Date(noon.getTime() - 9 * DAY),
+    ];
+    const first = users.map((user) => moments.map((asOf) => deriveIndicators(user, asOf, options)));
+    // Again in the opposite order: nothing remembered from one call may leak into another.
+    for (const [u, user] of [...users.entries()].reverse()) {
+      for (const [m, asOf] of [...moments.entries()].reverse()) {
+        expect(deriveIndicators(user, asOf, options)).toEqual(first[u]?.[m]);
+      }
+    }
   });
 });
