@@ -43,6 +43,7 @@ export interface LocalWorkbench {
       label: "activity" | "purchase";
       userPrefix?: string;
       l2?: number;
+      snapshots?: number;
     },
   ): Promise<TrainOutcome>;
   models(appId: string): Promise<ModelVersionSummary[]>;

@@ -11,6 +11,7 @@
  * after a replay of history never sees what came later.
  */
 import { featuresAsOf } from "./as-of.js";
+import { activityGaps } from "./churn-model/activity-gaps.js";
 import type { BtydArtefact, ChurnModelArtefact } from "./churn-model/artefacts.js";
 import { btydSignals } from "./churn-model/btyd-artefact.js";
 import { CHURN_FEATURE_COUNT, churnFeatureVector } from "./churn-model/feature-vector.js";
@@ -203,7 +204,7 @@ export function assessRisk(
       : undefined;
     const prediction = predictChurn(
       churn.artefact,
-      churnFeatureVector(indicators, hits, signals, scratchVector),
+      churnFeatureVector(indicators, hits, signals, activityGaps(view, asOfDate), scratchVector),
       MAX_CONTRIBUTIONS,
     );
     score = Math.round(prediction.probability * 10_000) / 10_000;

@@ -158,17 +158,27 @@ export async function evaluateOnStore(
   };
 }
 
-/** Days between the first day (at most LEAD_TIME_WINDOW_DAYS before) at risk and the churn date. */
+/**
+ * Days from the start of the user's last unbroken at-risk stretch to the churn date: how long
+ * churnwatch had been warning, without a break, when the user was lost (looking back at most
+ * LEAD_TIME_WINDOW_DAYS). An early false alarm that cleared again does not count as lead time.
+ * Null when the user was not at risk on the churn date.
+ */
 function firstWarningLead(
   profile: UserProfile,
   churnDate: string,
   isAtRisk: (profile: UserProfile, at: Date) => boolean,
 ): number | null {
   const churnDay = dayNumberOfKey(churnDate);
-  for (let day = churnDay - LEAD_TIME_WINDOW_DAYS; day <= churnDay; day += 1) {
-    if (isAtRisk(profile, endOfDay(dayKey(day)))) return churnDay - day;
+  if (!isAtRisk(profile, endOfDay(churnDate))) return null;
+  let start = churnDay;
+  while (
+    churnDay - start < LEAD_TIME_WINDOW_DAYS &&
+    isAtRisk(profile, endOfDay(dayKey(start - 1)))
+  ) {
+    start -= 1;
   }
-  return null;
+  return churnDay - start;
 }
 
 function checkPromotionHunters(

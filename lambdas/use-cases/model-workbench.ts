@@ -152,9 +152,15 @@ export async function trainOnStore(
     label: "activity" | "purchase";
     userPrefix?: string;
     l2?: number;
+    /** Also learn from the same users as of earlier days, one horizon apart (default 1: none). */
+    snapshots?: number;
   },
   deps: { profiles: AppProfiles; models: ModelStore; scoring: ScoringOptions },
 ): Promise<TrainOutcome> {
+  const snapshots = query.snapshots ?? 1;
+  if (!(Number.isInteger(snapshots) && snapshots >= 1 && snapshots <= 24)) {
+    throw new WorkbenchError(`snapshots must be 1–24, got ${snapshots}`);
+  }
   if (
     !(Number.isInteger(query.horizonDays) && query.horizonDays >= 1 && query.horizonDays <= 730)
   ) {
@@ -172,19 +178,24 @@ export async function trainOnStore(
   const models = await loadScoringModels(deps.models, appId);
   const btyd = models.btyd;
   const rows: TrainingRow[] = [];
-  for (const profile of profiles) {
-    const view = featuresAsOf(profile, asOf);
-    if (!view) continue;
-    rows.push({
-      id: profile.userId,
-      vector: churnVectorOf(view, asOf, {
-        ...(btyd ? { btyd: btyd.artefact } : {}),
-        horizonDays: query.horizonDays,
-        rules: deps.scoring.rules,
-        ...(deps.scoring.indicators ? { indicatorOptions: deps.scoring.indicators } : {}),
-      }),
-      label: isChurnLabel(profile, asOf, query.horizonDays, query.label),
-    });
+  for (let snapshot = 0; snapshot < snapshots; snapshot += 1) {
+    // Label windows one horizon apart do not overlap: each row's outcome is its own.
+    const at = new Date(asOf.getTime() - snapshot * query.horizonDays * DAY_MS);
+    for (const profile of profiles) {
+      const view = featuresAsOf(profile, at);
+      if (!view) continue;
+      rows.push({
+        // The user, not the snapshot, decides the validation side: no user is on both.
+        id: profile.userId,
+        vector: churnVectorOf(view, at, {
+          ...(btyd ? { btyd: btyd.artefact } : {}),
+          horizonDays: query.horizonDays,
+          rules: deps.scoring.rules,
+          ...(deps.scoring.indicators ? { indicatorOptions: deps.scoring.indicators } : {}),
+        }),
+        label: isChurnLabel(profile, at, query.horizonDays, query.label),
+      });
+    }
   }
   let artefact: ReturnType<typeof trainChurnModel>;
   try {
@@ -205,6 +216,7 @@ export async function trainOnStore(
     horizonDays: query.horizonDays,
     label: query.label,
     rows: rows.length,
+    snapshots,
     churned,
     validationAuc: artefact.metrics.validationAuc,
   });

@@ -39,6 +39,7 @@ const trainSchema = z
     label: label.default("activity"),
     userPrefix: userPrefix.optional(),
     l2: z.number().positive().max(1e6).optional(),
+    snapshots: z.number().int().min(1).max(24).optional(),
   })
   .strict();
 const evaluateSchema = z

@@ -6,6 +6,7 @@
  */
 import type { Indicators } from "../indicators.js";
 import { RULE_IDS, type RuleHit, type RuleId } from "../rules.js";
+import type { ActivityGaps } from "./activity-gaps.js";
 import type { BtydSignals } from "./btyd-artefact.js";
 
 /** Longest gap the "days since" inputs distinguish; beyond two years the difference is noise. */
@@ -14,6 +15,7 @@ export const DAYS_SINCE_CAP = 730;
 const CHANGE_MIN = -1;
 const CHANGE_MAX = 3;
 const FREQUENCY_RATE_CAP = 30;
+const SILENCE_RATIO_CAP = 10;
 
 const BASE_FEATURE_NAMES = [
   "logDaysSinceLastSeen",
@@ -41,6 +43,10 @@ const TAIL_FEATURE_NAMES = [
   "btydPAliveMbgNbd",
   "logBtydExpectedPurchases",
   "promotionActivityShare",
+  "logLongestGapDays365",
+  "logReturnsAfterLongGap",
+  "logActiveDays365",
+  "silenceVsLongestGap",
 ] as const;
 
 export const CHURN_FEATURE_NAMES: readonly string[] = Object.freeze([
@@ -74,6 +80,7 @@ export function churnFeatureVector(
   indicators: Indicators,
   hits: readonly RuleHit[],
   signals: BtydSignals | undefined,
+  gaps: ActivityGaps,
   out: Float64Array = new Float64Array(CHURN_FEATURE_COUNT),
 ): Float64Array {
   if (out.length !== CHURN_FEATURE_COUNT) {
@@ -115,5 +122,13 @@ export function churnFeatureVector(
   out[TAIL_OFFSET + 2] = logCount(signals?.expectedPurchases ?? 0);
   out[TAIL_OFFSET + 3] =
     typeof promotionShare === "number" && Number.isFinite(promotionShare) ? promotionShare : 0;
+  out[TAIL_OFFSET + 4] = logDays(gaps.longestGapDays);
+  out[TAIL_OFFSET + 5] = logCount(gaps.returnsAfterLongGap);
+  out[TAIL_OFFSET + 6] = logCount(gaps.activeDays365);
+  // Above 1 the user is away longer than ever before; capped, a new user's first gap is not 1000×.
+  out[TAIL_OFFSET + 7] = Math.min(
+    gaps.currentGapDays / Math.max(gaps.longestGapDays, 1),
+    SILENCE_RATIO_CAP,
+  );
   return out;
 }

@@ -9,6 +9,7 @@ import {
   type IndicatorOptions,
 } from "../indicators.js";
 import { evaluateRules, type RulesConfig } from "../rules.js";
+import { activityGaps } from "./activity-gaps.js";
 import type { BtydArtefact } from "./artefacts.js";
 import { btydSignals } from "./btyd-artefact.js";
 import { churnFeatureVector } from "./feature-vector.js";
@@ -39,5 +40,5 @@ export function churnVectorOf(
     context.btyd === undefined
       ? undefined
       : btydSignals(features, asOf, context.btyd, context.horizonDays);
-  return churnFeatureVector(indicators, hits, signals, out);
+  return churnFeatureVector(indicators, hits, signals, activityGaps(features, asOf), out);
 }

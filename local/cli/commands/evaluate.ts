@@ -24,7 +24,7 @@ function renderExtras(report: StoreEvaluation): string {
   if (report.leadTimeCoverage) {
     const { churners, warnedBefore } = report.leadTimeCoverage;
     lines.push(
-      `churners in the holdout warned before their churn date: ${warnedBefore} of ${churners}`,
+      `churners in the holdout already at risk on their churn date: ${warnedBefore} of ${churners}`,
     );
   }
   for (const check of report.promotionHunters ?? []) {
@@ -52,9 +52,11 @@ with recency alone and an RFM score cut to flag as many users.
 
 --truth FILE (from \`churnwatch simulate\`) takes the labels from the ground truth instead:
 users who churned by the calibration end are left out, churned = true churn date on or before
-the holdout end; it adds the median lead time (days from the first day churnwatch would have
-warned, backtested day by day, to the true churn date) and whether promotion hunters were
-warned in the week after each promotion.
+the holdout end; it adds the median lead time (backtested day by day: days from the start of
+the unbroken at-risk stretch that reaches the true churn date to that date; an earlier alarm
+that cleared does not count) and whether promotion hunters were at risk in the week after
+each promotion. A good holdout for this is one churn window (30 days) after the calibration
+end: the users who churn in it have all gone quiet by then.
 
 Options:
   --calibration-end D   the day the risk is scored as of (YYYY-MM-DD)

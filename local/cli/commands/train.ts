@@ -12,6 +12,7 @@ export interface TrainOptions {
   readonly horizonDays: number;
   readonly label: "activity" | "purchase";
   readonly userPrefix?: string;
+  readonly snapshots: number;
   readonly json: boolean;
   readonly server: ServerFlags;
 }
@@ -40,6 +41,8 @@ Options:
   --as-of D          the day the features are read as of (YYYY-MM-DD)
   --horizon N        days after it that make the label (1–730)
   --label L          activity (default) or purchase
+  --snapshots N      also learn from the users as of N−1 earlier days, one horizon apart
+                     (more examples from the same history; default 1)
   --user-prefix P    only users whose ID starts with P
   --json             print the outcome as JSON
 ${serverFlagsHelp(21)}
@@ -50,6 +53,7 @@ ${serverFlagsHelp(21)}
     horizon: { type: "string" },
     label: { type: "string" },
     "user-prefix": { type: "string" },
+    snapshots: { type: "string" },
     json: { type: "boolean" },
     url: { type: "string" },
     "api-key": { type: "string" },
@@ -78,9 +82,15 @@ ${serverFlagsHelp(21)}
         `churnwatch train: --label must be activity or purchase, got "${label}"`,
       );
     }
+    const rawSnapshots = stringFlag(values, "snapshots") ?? "1";
+    const snapshots = /^\d+$/.test(rawSnapshots) ? Number(rawSnapshots) : Number.NaN;
+    if (!(snapshots >= 1 && snapshots <= 24)) {
+      throw new UsageError(`churnwatch train: --snapshots must be 1–24, got "${rawSnapshots}"`);
+    }
     const userPrefix = stringFlag(values, "user-prefix");
     return {
       asOf,
+      snapshots,
       horizonDays,
       label,
       ...(userPrefix ? { userPrefix } : {}),
@@ -94,6 +104,7 @@ ${serverFlagsHelp(21)}
       asOf: options.asOf,
       horizonDays: options.horizonDays,
       label: options.label,
+      snapshots: options.snapshots,
       ...(options.userPrefix ? { userPrefix: options.userPrefix } : {}),
     });
     if (options.json) {
@@ -103,7 +114,7 @@ ${serverFlagsHelp(21)}
     const m = outcome.metrics;
     io.stdout(
       [
-        `trained on ${outcome.rows} users as of ${outcome.asOf}: ${outcome.churned} churned (no ${outcome.label}) in the next ${outcome.horizonDays} days`,
+        `trained on ${outcome.rows} user snapshots as of ${outcome.asOf}: ${outcome.churned} churned (no ${outcome.label}) in the next ${outcome.horizonDays} days`,
         `validation: AUC ${format(m.validationAuc)} · Brier ${format(m.brier)} · log loss ${format(m.logLoss)} (held-out rows, calibrated)`,
         `BTYD signals from ${outcome.btydVersion === null ? "no btyd model (run churnwatch fit to add them)" : `btyd version ${outcome.btydVersion}`}`,
         `published as churn-lr version ${outcome.version}: scoring uses it from the next run`,

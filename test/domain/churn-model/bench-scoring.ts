@@ -22,6 +22,7 @@ import { deriveIndicators } from "../../../lambdas/domain/indicators.js";
 import { evaluateRules } from "../../../lambdas/domain/rules.js";
 import { appOpen, purchase } from "../../fixtures/events.js";
 
+const NO_GAPS = { longestGapDays: 0, returnsAfterLongGap: 0, activeDays365: 0, currentGapDays: 0 };
 const DAY_MS = 86_400_000;
 const asOf = new Date("2026-03-01T00:00:00Z");
 
@@ -115,7 +116,10 @@ for (const [name, population] of [
   });
   rate("  vector + predict (indicators given)", derived, () => {
     for (const { indicators, hits } of derived) {
-      sink += predictChurnProbability(model, churnFeatureVector(indicators, hits, undefined, out));
+      sink += predictChurnProbability(
+        model,
+        churnFeatureVector(indicators, hits, undefined, NO_GAPS, out),
+      );
     }
   });
   rate("  btydSignals alone", population, () => {

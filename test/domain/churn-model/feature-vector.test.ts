@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { activityGaps } from "../../../lambdas/domain/churn-model/activity-gaps.js";
 import {
   CHURN_FEATURE_COUNT,
   CHURN_FEATURE_NAMES,
@@ -13,6 +14,8 @@ import { evaluateRules, RULE_IDS, type RuleHit } from "../../../lambdas/domain/r
 import { appOpen, purchase } from "../../fixtures/events.js";
 
 const slot = (name: string) => CHURN_FEATURE_NAMES.indexOf(name);
+
+const gaps = { longestGapDays: 20, returnsAfterLongGap: 1, activeDays365: 40, currentGapDays: 8 };
 
 describe("CHURN_FEATURE_NAMES", () => {
   it("are the stable, distinct names stored with every model", () => {
@@ -38,6 +41,10 @@ describe("CHURN_FEATURE_NAMES", () => {
       "btydPAliveMbgNbd",
       "logBtydExpectedPurchases",
       "promotionActivityShare",
+      "logLongestGapDays365",
+      "logReturnsAfterLongGap",
+      "logActiveDays365",
+      "silenceVsLongestGap",
     ]);
     expect(new Set(CHURN_FEATURE_NAMES).size).toBe(CHURN_FEATURE_COUNT);
   });
@@ -64,10 +71,12 @@ describe("churnFeatureVector", () => {
       expectedPurchases: 1.5,
       hasPurchased: true,
     };
-    const v = churnFeatureVector(indicators, hits, signals);
+    const v = churnFeatureVector(indicators, hits, signals, gaps);
     expect(v).toHaveLength(CHURN_FEATURE_COUNT);
     expect(v[slot("logDaysSinceLastSeen")]).toBeCloseTo(Math.log1p(8), 12);
     expect(v[slot("logDaysSinceLastPurchase")]).toBeCloseTo(Math.log1p(27), 12);
+    expect(v[slot("logLongestGapDays365")]).toBeCloseTo(Math.log1p(20), 12);
+    expect(v[slot("silenceVsLongestGap")]).toBeCloseTo(8 / 20, 12);
     expect(v[slot("neverPurchased")]).toBe(0);
     expect(v[slot("logRepeatPurchaseDays")]).toBeCloseTo(Math.log1p(1), 12);
     expect(v[slot("logOrders365")]).toBeCloseTo(Math.log1p(2), 12);
@@ -92,13 +101,14 @@ describe("churnFeatureVector", () => {
       indicators,
       [{ code: "no_login", severity: "high", params: {} }],
       undefined,
+      gaps,
       out,
     );
-    const again = churnFeatureVector(indicators, [], undefined, out);
+    const again = churnFeatureVector(indicators, [], undefined, gaps, out);
     expect(again).toBe(out);
     expect(out[slot("rule:no_login")]).toBe(0);
     expect(out[slot("btydPAliveParetoNbd")]).toBe(0);
-    expect(() => churnFeatureVector(indicators, [], undefined, new Float64Array(3))).toThrow(
+    expect(() => churnFeatureVector(indicators, [], undefined, gaps, new Float64Array(3))).toThrow(
       RangeError,
     );
   });
@@ -109,7 +119,7 @@ describe("churnFeatureVector", () => {
     [Number.NaN, 0],
   ])("reads promotionActivityShare %s defensively as %s", (share, expected) => {
     const withShare = { ...indicators, promotionActivityShare: share } as Indicators;
-    expect(churnFeatureVector(withShare, [], undefined)[slot("promotionActivityShare")]).toBe(
+    expect(churnFeatureVector(withShare, [], undefined, gaps)[slot("promotionActivityShare")]).toBe(
       expected,
     );
   });
@@ -121,12 +131,14 @@ describe("churnFeatureVector", () => {
     [null, 0],
   ])("clips an interaction change of %s to %s", (change, expected) => {
     const changed = { ...indicators, interaction: { ...indicators.interaction, change } };
-    expect(churnFeatureVector(changed, [], undefined)[slot("interactionChange")]).toBe(expected);
+    expect(churnFeatureVector(changed, [], undefined, gaps)[slot("interactionChange")]).toBe(
+      expected,
+    );
   });
 
   it("caps the day gaps", () => {
     const old = { ...indicators, daysSinceLastSeen: 10_000 };
-    expect(churnFeatureVector(old, [], undefined)[slot("logDaysSinceLastSeen")]).toBeCloseTo(
+    expect(churnFeatureVector(old, [], undefined, gaps)[slot("logDaysSinceLastSeen")]).toBeCloseTo(
       Math.log1p(DAYS_SINCE_CAP),
       12,
     );
@@ -154,7 +166,14 @@ describe("churnFeatureVector", () => {
           for (const value of v) expect(Number.isFinite(value)).toBe(true);
           const i = deriveIndicators(record, new Date(asOfMs));
           expect(Array.from(v)).toEqual(
-            Array.from(churnFeatureVector(i, evaluateRules(i), undefined)),
+            Array.from(
+              churnFeatureVector(
+                i,
+                evaluateRules(i),
+                undefined,
+                activityGaps(record, new Date(asOfMs)),
+              ),
+            ),
           );
         },
       ),
