@@ -1,4 +1,9 @@
-import { parseBtydArtefact, parseChurnModelArtefact } from "../domain/churn-model/artefacts.js";
+import {
+  type ChurnModelArtefact,
+  parseBtydArtefact,
+  parseChurnModelArtefact,
+} from "../domain/churn-model/artefacts.js";
+import { CHURN_FEATURE_NAMES } from "../domain/churn-model/feature-vector.js";
 import type { ScoringModels } from "../domain/risk.js";
 import type { ModelStore } from "../model-ports.js";
 
@@ -37,5 +42,40 @@ export async function loadScoringModels(store: ModelStore, appId: string): Promi
           },
         }
       : {}),
+  };
+}
+
+/**
+ * A model trained before this version added features still scores: its weights are laid out on
+ * today's feature names with weight 0 (mean 0, scale 1) for the new ones, which leaves every
+ * prediction unchanged. A model that needs a feature this version no longer computes cannot be
+ * scored right and is refused, naming the feature: retrain it.
+ */
+export function alignFeatures(model: ChurnModelArtefact): ChurnModelArtefact {
+  const names = model.featureNames;
+  if (
+    names.length === CHURN_FEATURE_NAMES.length &&
+    names.every((n, i) => n === CHURN_FEATURE_NAMES[i])
+  ) {
+    return model;
+  }
+  const index = new Map(names.map((name, i) => [name, i]));
+  const missing = names.filter((name) => !CHURN_FEATURE_NAMES.includes(name));
+  if (missing.length > 0) {
+    throw new Error(
+      `it uses features this version does not compute (${missing.join(", ")}): train a new version`,
+    );
+  }
+  const pick = (values: readonly number[], fallback: number) =>
+    CHURN_FEATURE_NAMES.map((name) => {
+      const i = index.get(name);
+      return i === undefined ? fallback : (values[i] as number);
+    });
+  return {
+    ...model,
+    featureNames: [...CHURN_FEATURE_NAMES],
+    mean: pick(model.mean, 0),
+    scale: pick(model.scale, 1),
+    weights: pick(model.weights, 0),
   };
 }
