@@ -806,7 +806,7 @@ export function formatScoringBench(result: ScoringBenchResult): string {
         rows,
       ),
       first
-        ? `  round 1, a first run (no stored risk, so every user's risk is written: ${first.riskWrites} UpdateItem, one at a time per segment): ` +
+        ? `  round 1, a first run (no stored risk, so every user's risk is written: ${first.riskWrites} UpdateItem, 16 at a time per segment): ` +
             `run/scan ${ratio(first).toFixed(2)}, target >= ${RUN_TO_SCAN_TARGET.toFixed(2)} ${ratio(first) >= RUN_TO_SCAN_TARGET ? "met" : "NOT met"}`
         : "  no rounds",
       steady.length > 0

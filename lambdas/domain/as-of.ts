@@ -9,7 +9,7 @@
  * local midnight to make that exact. Events were bucketed in the zone each one named; a user who
  * changed zones can be off by a day at the cut-off.
  */
-import { dayKey, dayNumberOfKey, localDayNumber } from "./calendar.js";
+import { dayKey, dayNumberOfKey, epochMsOfIso, localDayNumber } from "./calendar.js";
 import { EVENT_TYPES, type EventType } from "./events.js";
 import { compactionHorizon, type MonthTally, type Tally, type UserFeatures } from "./features.js";
 // The types the interaction indicators count, so "no activity in the horizon" means what they mean.
@@ -100,6 +100,14 @@ function spreadMonth(key: string, month: MonthTally): [string, Tally][] {
   return active.map((day, index) => [dayKey(day), tallies[index] as Tally]);
 }
 
+/** Date.parse of the last-seen time; digit by digit for the shape the record stores. */
+function lastSeenMs(features: UserFeatures): number {
+  const lastSeenAt: unknown = features.lastSeenAt;
+  return typeof lastSeenAt === "string"
+    ? epochMsOfIso(lastSeenAt)
+    : Date.parse(lastSeenAt as string);
+}
+
 function sumKeys(tally: Tally, keys: readonly string[]): number {
   let total = 0;
   for (const key of keys) total += (tally as Record<string, number>)[key] ?? 0;
@@ -122,7 +130,7 @@ function sumKeys(tally: Tally, keys: readonly string[]): number {
  */
 export function featuresAsOf(features: UserFeatures, asOf: Date): UserFeatures | undefined {
   const asOfMs = asOf.getTime();
-  if (Date.parse(features.lastSeenAt) <= asOfMs) return features;
+  if (lastSeenMs(features) <= asOfMs) return features;
 
   const zone = features.timezone ?? "UTC";
   const asOfDay = localDayNumber(asOfMs, zone);
@@ -252,7 +260,7 @@ export function activityAfter(
     throw new RangeError(`horizonDays must be a positive whole number, got ${horizonDays}`);
   }
   const asOfMs = asOf.getTime();
-  if (Date.parse(features.lastSeenAt) <= asOfMs) return 0;
+  if (lastSeenMs(features) <= asOfMs) return 0;
   const keys = kind === "activity" ? INTERACTIONS : PURCHASES;
   const start = localDayNumber(asOfMs, features.timezone ?? "UTC");
   const end = start + horizonDays;

@@ -3,7 +3,7 @@
  * record keeps only order-independent aggregates; everything that depends on "now" (windows,
  * stages, tiers, trends) is computed here, so it is always current and never stored stale.
  */
-import { dayNumberOfKey, localDayNumber } from "./calendar.js";
+import { dayNumberOfKey, epochMsOfIso, localDayNumber } from "./calendar.js";
 import type { EventType } from "./events.js";
 import type { MonthTally, Tally, UserFeatures } from "./features.js";
 import {
@@ -137,110 +137,13 @@ const MAX_MASK_DAYS = 1024;
 const MAX_DAYS_REMEMBERED = 256;
 
 /*
- * Scoring calls deriveIndicators once per user per run, so it is written as one pass over the
- * day buckets that fills every window at once, and everything that depends only on the options
+ * Scoring calls deriveIndicators once per user per run, so it is written as one main pass over
+ * the day buckets that fills every window at once (after short passes that read the keys and
+ * fetch the tallies, see below), and everything that depends only on the options
  * and the day (the promotion calendar, its day counts, the damping) is worked out once and
  * remembered. The results are those of the plain definition, window by window; the property
  * test in test/domain/indicators-reference.test.ts holds the two side by side.
  */
-
-/**
- * Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil). Linear in
- * `day`, so a day past the month's end rolls over into the next month as Date.UTC rolls it.
- */
-function civilDayNumber(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yearOfEra = y - era * 400;
-  const shiftedMonth = month > 2 ? month - 3 : month + 9;
-  const dayOfYear = Math.floor((153 * shiftedMonth + 2) / 5) + day - 1;
-  const dayOfEra =
-    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-  return era * 146_097 + dayOfEra - 719_468;
-}
-
-function digit(text: string, index: number): number {
-  const code = text.charCodeAt(index) - 48;
-  return code >= 0 && code <= 9 ? code : -1;
-}
-
-/**
- * `dayNumberOfKey` without a Date: `YYYY-MM-DD` read digit by digit. Anything else (and month or
- * day out of the range Date.parse accepts) goes to `dayNumberOfKey`, so the answer is its answer
- * for every key; a day past the month's end rolls over exactly as Date.parse rolls it.
- */
-function dayNumberOfBucket(key: string): number {
-  if (key.length === 10 && key.charCodeAt(4) === 45 && key.charCodeAt(7) === 45) {
-    const y0 = digit(key, 0);
-    const y1 = digit(key, 1);
-    const y2 = digit(key, 2);
-    const y3 = digit(key, 3);
-    const m0 = digit(key, 5);
-    const m1 = digit(key, 6);
-    const d0 = digit(key, 8);
-    const d1 = digit(key, 9);
-    if ((y0 | y1 | y2 | y3 | m0 | m1 | d0 | d1) >= 0) {
-      const month = m0 * 10 + m1;
-      const day = d0 * 10 + d1;
-      if (month >= 1 && month <= 12 && day >= 1 && day <= 31) {
-        return civilDayNumber(y0 * 1000 + y1 * 100 + y2 * 10 + y3, month, day);
-      }
-    }
-  }
-  return dayNumberOfKey(key);
-}
-
-function twoDigits(text: string, index: number): number {
-  const high = digit(text, index);
-  const low = digit(text, index + 1);
-  return high < 0 || low < 0 ? -1 : high * 10 + low;
-}
-
-/**
- * `Date.parse` of the shape `toISOString` writes (`YYYY-MM-DDTHH:mm:ss.sssZ`, every time the
- * record stores), digit by digit; any other text, or a field out of range, goes to Date.parse.
- */
-function epochMsOf(iso: string): number {
-  if (
-    iso.length === 24 &&
-    iso.charCodeAt(4) === 45 &&
-    iso.charCodeAt(7) === 45 &&
-    iso.charCodeAt(10) === 84 &&
-    iso.charCodeAt(13) === 58 &&
-    iso.charCodeAt(16) === 58 &&
-    iso.charCodeAt(19) === 46 &&
-    iso.charCodeAt(23) === 90
-  ) {
-    const century = twoDigits(iso, 0);
-    const yearOfCentury = twoDigits(iso, 2);
-    const month = twoDigits(iso, 5);
-    const day = twoDigits(iso, 8);
-    const hour = twoDigits(iso, 11);
-    const minute = twoDigits(iso, 14);
-    const second = twoDigits(iso, 17);
-    const milliTens = twoDigits(iso, 20);
-    const milliUnits = digit(iso, 22);
-    if (
-      (century | yearOfCentury | milliTens | milliUnits) >= 0 &&
-      month >= 1 &&
-      month <= 12 &&
-      day >= 1 &&
-      day <= 31 &&
-      hour >= 0 &&
-      hour <= 23 &&
-      minute >= 0 &&
-      minute <= 59 &&
-      second >= 0 &&
-      second <= 59
-    ) {
-      const days = civilDayNumber(century * 100 + yearOfCentury, month, day);
-      return (
-        days * DAY_MS + ((hour * 60 + minute) * 60 + second) * 1000 + milliTens * 10 + milliUnits
-      );
-    }
-  }
-  return Date.parse(iso);
-}
 
 /** The local day of the last moment asked for, per time zone: a run asks for one moment. */
 const lastDayByZone = new Map<string, { asOfMs: number; day: number }>();
@@ -357,7 +260,7 @@ function dayFacts(facts: OptionsFacts, today: number): DayFacts {
 }
 
 function daysSince(iso: string | undefined, asOfMs: number): number | null {
-  return iso === undefined ? null : Math.floor((asOfMs - epochMsOf(iso)) / DAY_MS);
+  return iso === undefined ? null : Math.floor((asOfMs - epochMsOfIso(iso)) / DAY_MS);
 }
 
 const INTERACTION = 1;
@@ -402,6 +305,29 @@ function readTally(tally: Tally | undefined): void {
     if (role & REVENUE) bucketRevenueMinor += value;
   }
 }
+
+/**
+ * readTally for a bucket outside both interaction windows, where only its purchases, revenue and
+ * (within 30 days) searches count: three fields by name instead of a walk over all of them.
+ * Each is one key, so the sums are readTally's.
+ */
+function readYearTally(tally: Tally | undefined, withSearches: boolean): void {
+  bucketInteractions = 0;
+  bucketPurchases = 0;
+  bucketSearches = 0;
+  bucketRevenueMinor = 0;
+  if (!tally) return;
+  bucketPurchases += tally.purchase ?? 0;
+  bucketRevenueMinor += tally.revenueMinor ?? 0;
+  if (withSearches) bucketSearches += tally.search ?? 0;
+}
+
+/** Per bucket of the user at hand: its day number and, where a window needs it, its tally. */
+let bucketDays = new Float64Array(512);
+const bucketTallies: (Tally | undefined)[] = [];
+/** How many tallies the last call touched: written, never read, so the touching loop is kept. */
+// biome-ignore lint/correctness/noUnusedVariables: the write is what keeps the loop.
+let touchedTallies = 0;
 
 /** Key → slot, for reading a few named fields of a record in one walk (see readFields). */
 function slotsOf(keys: readonly string[]): Readonly<Record<string, number>> {
@@ -475,6 +401,25 @@ function popcount(mask: number): number {
   return bits;
 }
 
+function afterLastOpen(at: string | undefined, lastOpen: string | undefined): string | undefined {
+  return at !== undefined && (lastOpen === undefined || at > lastOpen) ? at : undefined;
+}
+
+/** Whether a bucket's day is a promotion day: from the day's mask where it reaches. */
+function isPromotion(
+  facts: OptionsFacts,
+  day: DayFacts,
+  today: number,
+  bucketDay: number,
+): boolean {
+  if (!facts.hasPromotions) return false;
+  const mask = day.promotionMask;
+  const age = today - bucketDay;
+  return mask !== undefined && age >= 0 && age < mask.length
+    ? mask[age] === 1
+    : isPromotionDay(facts.calendar, bucketDay);
+}
+
 /** The later of two optional ISO times (same-shape ISO strings order as times). */
 function later(a: string | undefined, b: string | undefined): string | undefined {
   return a === undefined || (b !== undefined && b > a) ? b : a;
@@ -491,17 +436,7 @@ export function deriveIndicators(
   const today = localToday(asOfMs, timezone);
   const facts = optionsFacts(options);
   const day = dayFacts(facts, today);
-  const { calendar, hasPromotions } = facts;
-  const mask = day.promotionMask;
-  const maskDays = mask === undefined ? 0 : mask.length;
-  const isPromotion = (bucketDay: number): boolean => {
-    if (!hasPromotions) return false;
-    const age = today - bucketDay;
-    return mask !== undefined && age >= 0 && age < maskDays
-      ? mask[age] === 1
-      : isPromotionDay(calendar, bucketDay);
-  };
-
+  const { hasPromotions } = facts;
   // Each window is (today − n, today]; the interaction windows leave promotion days out, so
   // neither a sale's spike nor its lull is compared with ordinary days.
   const after7 = today - 7;
@@ -525,16 +460,42 @@ export function deriveIndicators(
   let shareActive = 0;
   let shareInPromotion = 0;
 
+  // Three passes over the buckets: their days; the tallies the windows need, looked up and then
+  // touched in a tight loop so that fetching them from memory overlaps (a heavy user's hundred
+  // tallies lie all over the heap, and reading them one by one in the main loop waits for each);
+  // then the main loop, on tallies already at hand.
   const days = features.days ?? {};
   const keys = Object.keys(days);
-  for (const key of keys) {
-    const bucketDay = dayNumberOfBucket(key);
+  const bucketCount = keys.length;
+  if (bucketDays.length < bucketCount) bucketDays = new Float64Array(bucketCount * 2);
+  for (let index = 0; index < bucketCount; index += 1) {
+    bucketDays[index] = dayNumberOfKey(keys[index] as string);
+  }
+  for (let index = 0; index < bucketCount; index += 1) {
+    const bucketDay = bucketDays[index] as number;
+    const needed =
+      (bucketDay <= today && bucketDay > after365) ||
+      (bucketDay <= today && bucketDay > recentAfter) ||
+      (bucketDay <= recentAfter && bucketDay > baselineAfter);
+    bucketTallies[index] = needed ? days[keys[index] as string] : undefined;
+  }
+  let objects = 0;
+  for (let index = 0; index < bucketCount; index += 1) {
+    if (typeof bucketTallies[index] === "object") objects += 1;
+  }
+  touchedTallies = objects;
+  for (let index = 0; index < bucketCount; index += 1) {
+    const bucketDay = bucketDays[index] as number;
     const notLater = bucketDay <= today;
     const inYear = notLater && bucketDay > after365;
     const inRecent = notLater && bucketDay > recentAfter;
     const inBaseline = bucketDay <= recentAfter && bucketDay > baselineAfter;
+    if (inRecent || inBaseline) {
+      readTally(bucketTallies[index]);
+    } else if (inYear) {
+      readYearTally(bucketTallies[index], bucketDay > after30);
+    }
     if (inYear || inRecent || inBaseline) {
-      readTally(days[key]);
       if (inYear) {
         active365 += 1;
         revenue365Minor += bucketRevenueMinor;
@@ -549,15 +510,21 @@ export function deriveIndicators(
           }
         }
       }
-      if (inRecent && !isPromotion(bucketDay)) recentTotal += bucketInteractions;
-      if (inBaseline && !isPromotion(bucketDay)) baselineTotal += bucketInteractions;
+      if (inRecent && !isPromotion(facts, day, today, bucketDay)) {
+        recentTotal += bucketInteractions;
+      }
+      if (inBaseline && !isPromotion(facts, day, today, bucketDay)) {
+        baselineTotal += bucketInteractions;
+      }
     }
     // As its plain definition does, the share counts a bucket unless it is outside the window.
     if (hasPromotions && !(bucketDay > today || bucketDay <= shareAfter)) {
       shareActive += 1;
-      if (isPromotion(bucketDay)) shareInPromotion += 1;
+      if (isPromotion(facts, day, today, bucketDay)) shareInPromotion += 1;
     }
   }
+  // Not kept alive until the next call.
+  bucketTallies.fill(undefined, 0, bucketCount);
 
   let compactedActiveDays = 0;
   const months = features.months;
@@ -601,11 +568,9 @@ export function deriveIndicators(
   const cartAbandons = cartAbandonCount ?? 0;
   const revenueMinor = revenueAmount ?? 0;
   const slowPageLoads = slowPageLoadAmount ?? 0;
-  const afterLastOpen = (at: string | undefined): string | undefined =>
-    at !== undefined && (lastOpen === undefined || at > lastOpen) ? at : undefined;
   const uninstallSignalAt = later(
-    afterLastOpen(lastUninstall),
-    afterLastOpen(lastPushTokenInvalid),
+    afterLastOpen(lastUninstall, lastOpen),
+    afterLastOpen(lastPushTokenInvalid, lastOpen),
   );
   const lastGrievanceAt = later(later(lastComplaint, lastReturn), lastRefund);
   const daysSinceFirstSeen = daysSince(features.firstSeenAt, asOfMs) ?? 0;
@@ -626,7 +591,7 @@ export function deriveIndicators(
       d30: active30,
       d90: active90,
       d365: active365,
-      total: keys.length + compactedActiveDays,
+      total: bucketCount + compactedActiveDays,
     },
     valueTier: revenue365Minor > options.highValueMinor ? "high" : "standard",
     revenue365Minor,

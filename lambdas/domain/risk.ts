@@ -15,7 +15,7 @@ import { activityGaps } from "./churn-model/activity-gaps.js";
 import type { BtydArtefact, ChurnModelArtefact } from "./churn-model/artefacts.js";
 import { btydSignals } from "./churn-model/btyd-artefact.js";
 import { CHURN_FEATURE_COUNT, churnFeatureVector } from "./churn-model/feature-vector.js";
-import { predictChurn } from "./churn-model/predict.js";
+import { predictChurnInto, TopContributions } from "./churn-model/predict.js";
 import type { UserFeatures } from "./features.js";
 import {
   deriveIndicators,
@@ -101,7 +101,7 @@ function isTable(tiers: TierThresholds | ThresholdTable): tiers is ThresholdTabl
 }
 
 /** Which model reason a feature's contribution stands for; rule flags are covered by the hits. */
-function modelReasonOf(feature: string): ModelReasonCode | undefined {
+function classifyFeature(feature: string): ModelReasonCode | undefined {
   if (RULE_ID_SET.has(feature)) return undefined;
   const name = feature.toLowerCase();
   if (/alive|expected/.test(name)) return "unlikely_to_return";
@@ -111,6 +111,20 @@ function modelReasonOf(feature: string): ModelReasonCode | undefined {
   if (/frequency|orders|repeat|purchases/.test(name)) return "buying_less";
   if (/age/.test(name)) return "no_repeat_purchase";
   return undefined;
+}
+
+/** classifyFeature per feature name, worked out once: a model has a few dozen names. */
+const reasonByFeature = new Map<string, ModelReasonCode | null>();
+const MAX_FEATURES_REMEMBERED = 4_096;
+
+function modelReasonOf(feature: string): ModelReasonCode | undefined {
+  let code = reasonByFeature.get(feature);
+  if (code === undefined) {
+    code = classifyFeature(feature) ?? null;
+    if (reasonByFeature.size >= MAX_FEATURES_REMEMBERED) reasonByFeature.clear();
+    reasonByFeature.set(feature, code);
+  }
+  return code ?? undefined;
 }
 
 function modelReasonParams(code: ModelReasonCode, indicators: Indicators): Record<string, number> {
@@ -141,31 +155,93 @@ function severityOfContribution(value: number): Severity {
 const scratchVector = new Float64Array(CHURN_FEATURE_COUNT);
 /** Enough contributions to find MAX_REASONS distinct model reasons after rule flags are skipped. */
 const MAX_CONTRIBUTIONS = 12;
+/** The model's largest contributions, rewritten for every user. */
+const scratchTop = new TopContributions(MAX_CONTRIBUTIONS);
 
 /** Contributions below this barely move the probability and are not worth telling. */
 const MIN_CONTRIBUTION = 0.15;
 
-function modelReasons(
-  contributions: readonly { feature: string; value: number }[],
-  indicators: Indicators,
-): Reason[] {
-  const reasons = new Map<ModelReasonCode, Reason>();
-  for (const { feature, value } of contributions) {
-    if (value < MIN_CONTRIBUTION) break;
-    const code = modelReasonOf(feature);
-    if (!code || reasons.has(code)) continue;
-    if (code === "no_repeat_purchase" && indicators.orders.repeatPurchaseDays > 0) continue;
-    reasons.set(code, {
-      code,
-      severity: severityOfContribution(value),
-      params: modelReasonParams(code, indicators),
-    });
-  }
-  return [...reasons.values()];
+/*
+ * The model's reasons of one user, as codes and severities (filled by modelReasons; at most one
+ * per code, so never more than there are codes): the Reason objects are made only for those
+ * that make the top MAX_REASONS.
+ */
+const modelCodes: ModelReasonCode[] = [];
+const modelSeverities: Severity[] = [];
+let modelCount = 0;
+
+function hasModelCode(code: ModelReasonCode): boolean {
+  for (let j = 0; j < modelCount; j++) if (modelCodes[j] === code) return true;
+  return false;
 }
 
-/** Rule hits first at equal severity: they name a concrete behaviour, a model reason a trend. */
-function topReasons(hits: readonly RuleHit[], fromModel: readonly Reason[]): Reason[] {
+/** The distinct reasons of the largest contributions, in the order of the contributions. */
+function modelReasons(top: TopContributions, indicators: Indicators): void {
+  modelCount = 0;
+  for (let j = 0; j < top.count; j++) {
+    const value = top.values[j] as number;
+    if (value < MIN_CONTRIBUTION) break;
+    const code = modelReasonOf(top.features[j] as string);
+    if (!code || hasModelCode(code)) continue;
+    if (code === "no_repeat_purchase" && indicators.orders.repeatPurchaseDays > 0) continue;
+    modelCodes[modelCount] = code;
+    modelSeverities[modelCount] = severityOfContribution(value);
+    modelCount += 1;
+  }
+}
+
+function modelReason(j: number, indicators: Indicators): Reason {
+  const code = modelCodes[j] as ModelReasonCode;
+  return {
+    code,
+    severity: modelSeverities[j] as Severity,
+    params: modelReasonParams(code, indicators),
+  };
+}
+
+const TOP_RANK = SEVERITY_RANK.critical;
+
+/**
+ * Rule hits first at equal severity: they name a concrete behaviour, a model reason a trend.
+ * The first MAX_REASONS of [...hits, ...model reasons] stably sorted by descending severity,
+ * taken one severity at a time.
+ */
+function topReasons(
+  hits: readonly RuleHit[],
+  withModel: boolean,
+  indicators: Indicators,
+): Reason[] {
+  const modelReasonCount = withModel ? modelCount : 0;
+  const reasons: Reason[] = [];
+  for (const hit of hits) {
+    const rank = SEVERITY_RANK[hit.severity];
+    if (!(Number.isInteger(rank) && rank >= 0 && rank <= TOP_RANK)) {
+      return sortedReasons(hits, modelReasonCount, indicators);
+    }
+  }
+  for (let rank = TOP_RANK; rank >= 0; rank -= 1) {
+    for (const hit of hits) {
+      if (SEVERITY_RANK[hit.severity] !== rank) continue;
+      reasons.push(hit);
+      if (reasons.length === MAX_REASONS) return reasons;
+    }
+    for (let j = 0; j < modelReasonCount; j++) {
+      if (SEVERITY_RANK[modelSeverities[j] as Severity] !== rank) continue;
+      reasons.push(modelReason(j, indicators));
+      if (reasons.length === MAX_REASONS) return reasons;
+    }
+  }
+  return reasons;
+}
+
+/** topReasons by a sort, for a severity outside the four ranks. */
+function sortedReasons(
+  hits: readonly RuleHit[],
+  modelReasonCount: number,
+  indicators: Indicators,
+): Reason[] {
+  const fromModel: Reason[] = [];
+  for (let j = 0; j < modelReasonCount; j++) fromModel.push(modelReason(j, indicators));
   return [...hits, ...fromModel]
     .map((reason, index) => ({ reason, index }))
     .sort(
@@ -183,13 +259,58 @@ export function modelLabel(models: ScoringModels | undefined): string {
   return parts.join("+");
 }
 
+/** modelLabel of the models scored with last, while they still have the same versions. */
+let labelled:
+  | {
+      readonly churn: unknown;
+      readonly btyd: unknown;
+      readonly churnVersion: number;
+      readonly btydVersion: number | undefined;
+      readonly label: string;
+    }
+  | undefined;
+
+function labelOf(models: ScoringModels | undefined): string {
+  const churn = models?.churn;
+  if (!churn) return RULES_MODEL;
+  const btyd = models?.btyd;
+  if (
+    labelled === undefined ||
+    labelled.churn !== churn ||
+    labelled.btyd !== btyd ||
+    labelled.churnVersion !== churn.version ||
+    labelled.btydVersion !== btyd?.version
+  ) {
+    labelled = {
+      churn,
+      btyd,
+      churnVersion: churn.version,
+      btydVersion: btyd?.version,
+      label: modelLabel(models),
+    };
+  }
+  return labelled.label;
+}
+
+/** The Date of the moment scored last: a run scores every user as of one moment. */
+let lastAsOf: string | undefined;
+let lastAsOfDate = new Date(Number.NaN);
+
+function dateOf(asOf: string): Date {
+  if (asOf !== lastAsOf) {
+    lastAsOfDate = new Date(asOf);
+    lastAsOf = asOf;
+  }
+  return lastAsOfDate;
+}
+
 export function assessRisk(
   features: UserFeatures,
   asOf: string,
   runId: string,
   options: ScoringOptions,
 ): RiskAssessment {
-  const asOfDate = new Date(asOf);
+  const asOfDate = dateOf(asOf);
   const view = featuresAsOf(features, asOfDate);
   if (!view) throw new NotSeenYetError(features.userId, asOf);
   const indicators = deriveIndicators(view, asOfDate, options.indicators);
@@ -202,23 +323,25 @@ export function assessRisk(
     const signals = btyd
       ? btydSignals(view, asOfDate, btyd.artefact, churn.artefact.horizonDays)
       : undefined;
-    const prediction = predictChurn(
+    const probability = predictChurnInto(
       churn.artefact,
       churnFeatureVector(indicators, hits, signals, activityGaps(view, asOfDate), scratchVector),
-      MAX_CONTRIBUTIONS,
+      scratchTop,
+      MIN_CONTRIBUTION,
     );
-    score = Math.round(prediction.probability * 10_000) / 10_000;
-    reasons = topReasons(hits, modelReasons(prediction.contributions, indicators));
+    score = Math.round(probability * 10_000) / 10_000;
+    modelReasons(scratchTop, indicators);
+    reasons = topReasons(hits, true, indicators);
   } else {
     score = combineHits(hits);
-    reasons = topReasons(hits, []);
+    reasons = topReasons(hits, false, indicators);
   }
   const thresholds = isTable(options.tiers)
     ? thresholdsFor(options.tiers, indicators.lifecycleStage, indicators.valueTier)
     : options.tiers;
   let tier = tierOf(score, thresholds);
   // A critical rule (an uninstall signal) is urgent whatever the model thinks of the history.
-  if (hits.some((hit) => hit.severity === "critical")) tier = "critical";
+  for (const hit of hits) if (hit.severity === "critical") tier = "critical";
   return {
     score,
     tier,
@@ -226,7 +349,7 @@ export function assessRisk(
     reasons,
     asOf,
     runId,
-    model: modelLabel(options.models),
+    model: labelOf(options.models),
     lifecycleStage: indicators.lifecycleStage,
     valueTier: indicators.valueTier,
   };

@@ -48,7 +48,18 @@ export interface PromotionHunterCheck {
   readonly warned: number;
 }
 
+/** With ground truth: how each behaviour type fared at the operating threshold. */
+export interface TypeBreakdown {
+  readonly type: string;
+  readonly users: number;
+  readonly churned: number;
+  /** At risk as of the calibration end. */
+  readonly flagged: number;
+  readonly flaggedChurned: number;
+}
+
 export interface StoreEvaluation extends EvaluationReport {
+  readonly byType?: readonly TypeBreakdown[];
   readonly label: "activity" | "purchase" | "truth";
   readonly leadTimeCoverage?: { readonly churners: number; readonly warnedBefore: number };
   readonly promotionHunters?: readonly PromotionHunterCheck[];
@@ -96,6 +107,10 @@ export async function evaluateOnStore(
   let churners = 0;
   let warnedBefore = 0;
   const hunters: UserProfile[] = [];
+  const byType = new Map<
+    string,
+    { users: number; churned: number; flagged: number; flaggedChurned: number }
+  >();
   for await (const page of deps.profiles.profilesOf(appId)) {
     for (const profile of page) {
       if (query.userPrefix !== undefined && !profile.userId.startsWith(query.userPrefix)) continue;
@@ -112,6 +127,21 @@ export async function evaluateOnStore(
       const label = known
         ? known.churnDate !== null && known.churnDate <= query.holdoutEnd
         : isChurnLabel(profile, asOf, holdoutDays, query.label);
+      if (known) {
+        const row = byType.get(known.type) ?? {
+          users: 0,
+          churned: 0,
+          flagged: 0,
+          flaggedChurned: 0,
+        };
+        row.users += 1;
+        if (label) row.churned += 1;
+        if (risk.score >= thresholds.medium) {
+          row.flagged += 1;
+          if (label) row.flaggedChurned += 1;
+        }
+        byType.set(known.type, row);
+      }
       let leadTimeDays: number | null = null;
       if (known?.churnDate && label) {
         churners += 1;
@@ -150,7 +180,14 @@ export async function evaluateOnStore(
   return {
     ...report,
     label: truth ? "truth" : query.label,
-    ...(truth ? { leadTimeCoverage: { churners, warnedBefore } } : {}),
+    ...(truth
+      ? {
+          leadTimeCoverage: { churners, warnedBefore },
+          byType: [...byType.entries()]
+            .map(([type, counts]) => ({ type, ...counts }))
+            .sort((a, b) => a.type.localeCompare(b.type)),
+        }
+      : {}),
     ...(truth && query.promotions
       ? { promotionHunters: checkPromotionHunters(hunters, query, isAtRisk) }
       : {}),

@@ -1,4 +1,4 @@
-import { FEATURES_SCHEMA_VERSION } from "../domain/features.js";
+import { FEATURES_SCHEMA_VERSION, type UserProfile } from "../domain/features.js";
 import type { ReasonCode } from "../domain/reasons.js";
 import { type Warning, warningFor } from "../domain/retention.js";
 import {
@@ -19,6 +19,36 @@ export interface ScoringJob {
   readonly asOf: string;
   readonly segment: number;
   readonly totalSegments: number;
+}
+
+/** Risk writes of one page in flight at once: one at a time, a first run is bound by the writes. */
+export const SAVE_CONCURRENCY = 16;
+
+/**
+ * Saves a page's risks, SAVE_CONCURRENCY at a time. A profile that changed since the scan had
+ * fresh events and is not saved (saveRisk says false); the next run scores it again. A save that
+ * fails stops the others from starting and, once those in flight have settled, fails the segment.
+ */
+async function saveRisks(
+  profiles: ProfileScanner,
+  updates: readonly { readonly profile: UserProfile; readonly risk: RiskAssessment }[],
+): Promise<void> {
+  let next = 0;
+  let failure: { readonly error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < updates.length) {
+      const update = updates[next++] as (typeof updates)[number];
+      try {
+        await profiles.saveRisk(update.profile, update.risk);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  const workers: Promise<void>[] = [];
+  for (let i = 0; i < Math.min(SAVE_CONCURRENCY, updates.length); i += 1) workers.push(worker());
+  await Promise.all(workers);
+  if (failure !== undefined) throw failure.error;
 }
 
 /**
@@ -57,7 +87,7 @@ export async function scoreSegment(
   let legacy = 0;
   for await (const page of profiles.scanSegment(job.segment, job.totalSegments)) {
     const escalations: Warning[] = [];
-    const updates: { profile: (typeof page)[number]; risk: RiskAssessment }[] = [];
+    const updates: { profile: UserProfile; risk: RiskAssessment }[] = [];
     for (const profile of page) {
       let risk: RiskAssessment;
       // Outside the try: a model store that cannot answer fails the segment (it is retried),
@@ -88,10 +118,7 @@ export async function scoreSegment(
     }
     if (escalations.length > 0) await warnings.send(escalations);
     warned += escalations.length;
-    for (const { profile, risk } of updates) {
-      // A profile that changed since the scan had fresh events; the next run scores it again.
-      await profiles.saveRisk(profile, risk);
-    }
+    await saveRisks(profiles, updates);
   }
   return {
     scored,

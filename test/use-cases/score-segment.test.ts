@@ -84,3 +84,81 @@ describe("scoreSegment", () => {
     expect(summary).toMatchObject({ scored: 2, atRisk: 2, warned: 2, skipped: 1, legacy: 1 });
   });
 });
+
+/** Profiles whose saves take a while, counting how many are in flight and logging the order. */
+class SlowProfiles extends InMemoryProfiles {
+  inFlight = 0;
+  maxInFlight = 0;
+  saved: string[] = [];
+  constructor(
+    profiles: UserProfile[],
+    private readonly log: string[],
+    private readonly failFor?: string,
+    private readonly refuse = false,
+  ) {
+    super(profiles);
+  }
+  override async saveRisk(profile: UserProfile, risk: RiskAssessment) {
+    this.log.push(`save ${profile.userId}`);
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1 + (profile.userId.length % 3)));
+      if (profile.userId === this.failFor) throw new Error(`cannot save ${profile.userId}`);
+      if (this.refuse) return false;
+      this.saved.push(profile.userId);
+      return await super.saveRisk(profile, risk);
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+}
+
+class LoggingQueue extends RecordingQueue {
+  constructor(private readonly log: string[]) {
+    super();
+  }
+  override async send(messages: readonly Warning[]) {
+    this.log.push(`send ${messages.length}`);
+    await super.send(messages);
+  }
+}
+
+const quietUsers = (count: number) =>
+  Array.from({ length: count }, (_, i) => profile(`quiet-${i}`, "2026-09-15T00:00:00.000Z"));
+
+describe("scoreSegment's risk writes", () => {
+  it("saves a page's risks several at a time, at most 16, after its warnings are queued", async () => {
+    const log: string[] = [];
+    const profiles = new SlowProfiles(quietUsers(50), log);
+    const summary = await scoreSegment(job, profiles, new LoggingQueue(log), options);
+    expect(summary).toMatchObject({ scored: 50, atRisk: 50, warned: 50 });
+    expect(profiles.saved).toHaveLength(50);
+    expect(profiles.profiles.every((p) => p.risk?.tier === "medium" && p.version === 2)).toBe(true);
+    expect(profiles.maxInFlight).toBeGreaterThan(1);
+    expect(profiles.maxInFlight).toBeLessThanOrEqual(16);
+    expect(log[0]).toBe("send 50");
+    expect(log.filter((line) => line.startsWith("send"))).toEqual(["send 50"]);
+  });
+
+  it("fails the segment when a save fails, with nothing left in flight", async () => {
+    const log: string[] = [];
+    const profiles = new SlowProfiles(quietUsers(40), log, "quiet-7");
+    await expect(scoreSegment(job, profiles, new LoggingQueue(log), options)).rejects.toThrow(
+      "cannot save quiet-7",
+    );
+    expect(profiles.inFlight).toBe(0);
+    // The warnings went out first: a retried segment repeats them (deduplicated downstream).
+    expect(log[0]).toBe("send 40");
+    // Saves stop being started once one failed.
+    expect(log.filter((line) => line.startsWith("save")).length).toBeLessThan(40);
+  });
+
+  it("takes a refused save (the profile changed since the scan) as no error", async () => {
+    const log: string[] = [];
+    const profiles = new SlowProfiles(quietUsers(20), log, undefined, true);
+    const summary = await scoreSegment(job, profiles, new LoggingQueue(log), options);
+    expect(summary).toMatchObject({ scored: 20, warned: 20 });
+    expect(log.filter((line) => line.startsWith("save"))).toHaveLength(20);
+  });
+});

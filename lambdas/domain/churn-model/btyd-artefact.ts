@@ -16,11 +16,12 @@ import {
   fitMbgNbd,
   fitParetoNbd,
   mbgNbdPAlive,
-  paretoNbdConditionalExpectedPurchases,
+  type ParetoNbdParams,
   paretoNbdPAlive,
   type SpendRow,
   spendData,
 } from "../models/index.js";
+import { expm1Ratio } from "../models/special.js";
 import { type BtydArtefact, btydArtefactSchema, isDayKey } from "./artefacts.js";
 
 const DAYS_PER_WEEK = 7;
@@ -141,14 +142,33 @@ export function btydSignals(
   if (inputs === undefined) return NO_PURCHASE_SIGNALS;
   const customer = { x: inputs.x, tx: inputs.tx, T: inputs.T };
   const pareto = artefact.paretoNbd.params;
+  const pAlive = paretoNbdPAlive(pareto, customer);
   return {
-    pAliveParetoNbd: paretoNbdPAlive(pareto, customer),
+    pAliveParetoNbd: pAlive,
     pAliveMbgNbd: mbgNbdPAlive(artefact.mbgNbd.params, customer),
-    expectedPurchases: paretoNbdConditionalExpectedPurchases(
+    expectedPurchases: paretoNbdExpectedGivenAlive(
       pareto,
       customer,
       horizonDays / DAYS_PER_WEEK,
+      pAlive,
     ),
     hasPurchased: true,
   };
+}
+
+/**
+ * paretoNbdConditionalExpectedPurchases with P(alive) already at hand: the same expression, term
+ * for term, so the same bits, without working out P(alive) (most of the cost) a second time.
+ * A test holds the two side by side.
+ */
+export function paretoNbdExpectedGivenAlive(
+  params: ParetoNbdParams,
+  customer: Customer,
+  t: number,
+  pAlive: number,
+): number {
+  const { r, alpha, s, beta } = params;
+  const { x, T } = customer;
+  const rate = ((r + x) * (beta + T)) / (alpha + T);
+  return rate * -expm1Ratio(s - 1, -Math.log1p(t / (beta + T))) * pAlive;
 }

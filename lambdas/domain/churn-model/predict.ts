@@ -73,6 +73,88 @@ export function predictChurnProbability(
 }
 
 /**
+ * The largest contributions of one prediction, written in place by predictChurnInto: the
+ * scoring loop keeps one and reuses it for every user instead of allocating a list per user.
+ */
+export class TopContributions {
+  /** How many entries of `features` and `values` the last prediction filled. */
+  count = 0;
+  /** The last prediction's logit, as ChurnPrediction.logit. */
+  logit = 0;
+  /** Most churn-ward first; entries from `count` on are left over from earlier predictions. */
+  readonly features: string[];
+  readonly values: Float64Array;
+
+  constructor(readonly capacity: number) {
+    if (!(Number.isInteger(capacity) && capacity >= 0)) {
+      throw new RangeError(`capacity must be a whole number, got ${capacity}`);
+    }
+    this.features = new Array<string>(capacity).fill("");
+    this.values = new Float64Array(capacity);
+  }
+}
+
+/**
+ * w_i · z_i of every feature into `values` (reused between calls), and the logit: summed in
+ * feature order from the intercept, so every caller gets the same bits.
+ */
+let scratch = new Float64Array(0);
+
+function contributionsInto(model: ChurnModelArtefact, vector: ArrayLike<number>): number {
+  checkLength(model, vector);
+  const n = model.weights.length;
+  if (scratch.length < n) scratch = new Float64Array(n);
+  const { weights, mean, scale } = model;
+  let logit = model.intercept;
+  for (let i = 0; i < n; i++) {
+    const z = ((vector[i] as number) - (mean[i] as number)) / (scale[i] as number);
+    const value = (weights[i] as number) * z;
+    logit += value;
+    scratch[i] = value;
+  }
+  return logit;
+}
+
+/** Whether any of the first n contributions is NaN (where a sort's order is its own). */
+function anyNaN(n: number): boolean {
+  for (let i = 0; i < n; i++) if (Number.isNaN(scratch[i])) return true;
+  return false;
+}
+
+/**
+ * Indices of the `k` largest of the first `n` contributions into `order`, largest first, the
+ * earlier feature first among equal values: the first k of a stable sort by descending value.
+ * One insertion per contribution into a list of at most k; no allocation.
+ */
+let order = new Int32Array(0);
+
+function selectTop(n: number, k: number, floor: number): number {
+  if (k <= 0) return 0;
+  if (order.length < k) order = new Int32Array(k);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const value = scratch[i] as number;
+    if (value < floor) continue;
+    if (count === k && !(value > (scratch[order[k - 1] as number] as number))) continue;
+    let at = count < k ? count++ : k - 1;
+    while (at > 0 && (scratch[order[at - 1] as number] as number) < value) {
+      order[at] = order[at - 1] as number;
+      at -= 1;
+    }
+    order[at] = i;
+  }
+  return count;
+}
+
+function sortedContributions(model: ChurnModelArtefact, n: number): Contribution[] {
+  const contributions: Contribution[] = [];
+  for (let i = 0; i < n; i++) {
+    contributions.push({ feature: model.featureNames[i] as string, value: scratch[i] as number });
+  }
+  return contributions.sort((p, q) => q.value - p.value);
+}
+
+/**
  * Probability, logit and the per-feature contributions w_i·z_i, most churn-ward first. `top`
  * keeps only that many; without it all are returned, and they sum to logit − intercept.
  */
@@ -81,19 +163,59 @@ export function predictChurn(
   vector: ArrayLike<number>,
   top?: number,
 ): ChurnPrediction {
-  checkLength(model, vector);
-  const contributions: Contribution[] = [];
-  let logit = model.intercept;
-  for (let i = 0; i < model.weights.length; i++) {
-    const z = ((vector[i] as number) - (model.mean[i] as number)) / (model.scale[i] as number);
-    const value = (model.weights[i] as number) * z;
-    logit += value;
-    contributions.push({ feature: model.featureNames[i] as string, value });
+  const logit = contributionsInto(model, vector);
+  const n = model.weights.length;
+  const probability = calibrate(model.calibration, logit);
+  let contributions: Contribution[];
+  if (top !== undefined && Number.isInteger(top) && top >= 0 && top < n && !anyNaN(n)) {
+    const count = selectTop(n, top, Number.NEGATIVE_INFINITY);
+    contributions = new Array<Contribution>(count);
+    for (let j = 0; j < count; j++) {
+      const i = order[j] as number;
+      contributions[j] = { feature: model.featureNames[i] as string, value: scratch[i] as number };
+    }
+  } else {
+    contributions = sortedContributions(model, n);
+    if (top !== undefined) contributions = contributions.slice(0, Math.max(top, 0));
   }
-  contributions.sort((p, q) => q.value - p.value);
-  return {
-    probability: calibrate(model.calibration, logit),
-    logit,
-    contributions: top === undefined ? contributions : contributions.slice(0, Math.max(top, 0)),
-  };
+  return { probability, logit, contributions };
+}
+
+/**
+ * predictChurn(model, vector, into.capacity) without allocating: the top contributions go into
+ * `into` (features, values, count and the logit), the calibrated probability is returned. With
+ * a `floor`, the list is cut before its first contribution below it (for a caller that stops
+ * reading there), which spares sorting in the many that are.
+ */
+export function predictChurnInto(
+  model: ChurnModelArtefact,
+  vector: ArrayLike<number>,
+  into: TopContributions,
+  floor = Number.NEGATIVE_INFINITY,
+): number {
+  const logit = contributionsInto(model, vector);
+  const n = model.weights.length;
+  const k = Math.min(into.capacity, n);
+  into.logit = logit;
+  if (anyNaN(n)) {
+    // The full sort's order of NaNs is its own; take it as it is.
+    const sorted = sortedContributions(model, n);
+    let count = 0;
+    while (count < k && !((sorted[count] as Contribution).value < floor)) {
+      const contribution = sorted[count] as Contribution;
+      into.features[count] = contribution.feature;
+      into.values[count] = contribution.value;
+      count += 1;
+    }
+    into.count = count;
+  } else {
+    const count = selectTop(n, k, floor);
+    for (let j = 0; j < count; j++) {
+      const i = order[j] as number;
+      into.features[j] = model.featureNames[i] as string;
+      into.values[j] = scratch[i] as number;
+    }
+    into.count = count;
+  }
+  return calibrate(model.calibration, logit);
 }

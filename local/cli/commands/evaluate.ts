@@ -27,6 +27,14 @@ function renderExtras(report: StoreEvaluation): string {
       `churners in the holdout already at risk on their churn date: ${warnedBefore} of ${churners}`,
     );
   }
+  if (report.byType) {
+    lines.push("by behaviour type (at risk as of the calibration end):");
+    for (const row of report.byType) {
+      lines.push(
+        `  ${row.type.padEnd(18)} ${String(row.users).padStart(6)} users, ${row.churned} churned, ${row.flagged} at risk (${row.flaggedChurned} of them churned)`,
+      );
+    }
+  }
   for (const check of report.promotionHunters ?? []) {
     lines.push(
       `promotion hunters warned in the week after "${check.promotion}": ${check.warned} of ${check.hunters}`,

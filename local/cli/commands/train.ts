@@ -113,12 +113,12 @@ ${serverFlagsHelp(21)}
     }
     const m = outcome.metrics;
     io.stdout(
-      [
+      `${[
         `trained on ${outcome.rows} user snapshots as of ${outcome.asOf}: ${outcome.churned} churned (no ${outcome.label}) in the next ${outcome.horizonDays} days`,
         `validation: AUC ${format(m.validationAuc)} · Brier ${format(m.brier)} · log loss ${format(m.logLoss)} (held-out rows, calibrated)`,
         `BTYD signals from ${outcome.btydVersion === null ? "no btyd model (run churnwatch fit to add them)" : `btyd version ${outcome.btydVersion}`}`,
         `published as churn-lr version ${outcome.version}: scoring uses it from the next run`,
-      ].join("\n") + "\n",
+      ].join("\n")}\n`,
     );
     return 0;
   },

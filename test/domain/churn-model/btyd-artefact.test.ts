@@ -1,9 +1,11 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseBtydArtefact } from "../../../lambdas/domain/churn-model/artefacts.js";
 import {
   btydSignals,
   fitBtydArtefact,
   NO_PURCHASE_SIGNALS,
+  paretoNbdExpectedGivenAlive,
 } from "../../../lambdas/domain/churn-model/btyd-artefact.js";
 import {
   mbgNbdPAlive,
@@ -98,6 +100,64 @@ describe("btydSignals", () => {
     const features = { purchaseDays: [DAY("2026-01-01"), DAY("2026-01-09")] };
     expect(btydSignals(features, asOf, artefact, 7)).not.toEqual(
       btydSignals({ ...features, timezone: "Asia/Shanghai" }, asOf, artefact, 7),
+    );
+  });
+});
+
+describe("the expected purchases from P(alive) at hand", () => {
+  it("are paretoNbdConditionalExpectedPurchases to the bit", () => {
+    const params = fc.record({
+      r: fc.double({ min: 0.01, max: 20, noNaN: true }),
+      alpha: fc.double({ min: 0.01, max: 200, noNaN: true }),
+      s: fc.oneof(fc.constant(1), fc.double({ min: 0.01, max: 20, noNaN: true })),
+      beta: fc.double({ min: 0.01, max: 200, noNaN: true }),
+    });
+    const customer = fc
+      .tuple(fc.nat(60), fc.nat(500), fc.nat(500))
+      .map(([x, a, b]) => ({ x, tx: Math.min(a, b) / 7, T: Math.max(a, b) / 7 }));
+    fc.assert(
+      fc.property(params, customer, fc.integer({ min: 1, max: 365 }), (p, c, days) => {
+        const expected = paretoNbdConditionalExpectedPurchases(p, c, days / 7);
+        const pAlive = paretoNbdPAlive(p, c);
+        expect(Object.is(paretoNbdExpectedGivenAlive(p, c, days / 7, pAlive), expected)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("are what btydSignals reports, with the same P(alive) as the model functions", () => {
+    const { artefact } = fit;
+    const pareto = artefact.paretoNbd.params;
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: DAY("2025-01-01"), max: DAY("2026-02-28") }), {
+          minLength: 1,
+          maxLength: 30,
+        }),
+        fc.integer({ min: 1, max: 90 }),
+        (days, horizon) => {
+          const purchaseDays = [...days].sort((a, b) => a - b);
+          const asOf = new Date("2026-03-01T12:00:00Z");
+          const first = purchaseDays[0] as number;
+          const last = purchaseDays.at(-1) as number;
+          const today = DAY("2026-03-01");
+          const customer = {
+            x: purchaseDays.length - 1,
+            tx: (last - first) / 7,
+            T: (today - first) / 7,
+          };
+          const signals = btydSignals({ purchaseDays }, asOf, artefact, horizon);
+          expect(signals.pAliveParetoNbd).toBe(paretoNbdPAlive(pareto, customer));
+          expect(signals.pAliveMbgNbd).toBe(mbgNbdPAlive(artefact.mbgNbd.params, customer));
+          expect(
+            Object.is(
+              signals.expectedPurchases,
+              paretoNbdConditionalExpectedPurchases(pareto, customer, horizon / 7),
+            ),
+          ).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });

@@ -2,9 +2,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ChurnModelArtefact } from "../../../lambdas/domain/churn-model/artefacts.js";
 import {
+  type Contribution,
   churnLogit,
   predictChurn,
+  predictChurnInto,
   predictChurnProbability,
+  TopContributions,
 } from "../../../lambdas/domain/churn-model/predict.js";
 
 const model: ChurnModelArtefact = {
@@ -72,5 +75,136 @@ describe("predictChurn", () => {
   it("refuses a vector of the wrong length", () => {
     expect(() => predictChurn(model, [1, 2, 3])).toThrow(/takes 4 features, the vector has 3/);
     expect(() => predictChurnProbability(model, [1])).toThrow(RangeError);
+  });
+});
+
+/** What predictChurn did before it selected: every contribution, fully sorted, then cut. */
+function fullSort(model: ChurnModelArtefact, vector: readonly number[], top?: number) {
+  const contributions: Contribution[] = [];
+  let logit = model.intercept;
+  for (let i = 0; i < model.weights.length; i++) {
+    const z = ((vector[i] as number) - (model.mean[i] as number)) / (model.scale[i] as number);
+    const value = (model.weights[i] as number) * z;
+    logit += value;
+    contributions.push({ feature: model.featureNames[i] as string, value });
+  }
+  contributions.sort((p, q) => q.value - p.value);
+  return {
+    logit,
+    contributions: top === undefined ? contributions : contributions.slice(0, Math.max(top, 0)),
+  };
+}
+
+/**
+ * Random models of up to 40 features whose contributions often tie (weights and inputs drawn
+ * from a few values), so the order among equal values is tested, not only the order by value.
+ */
+const modelAndVector = fc.integer({ min: 1, max: 40 }).chain((n) => {
+  const few = fc.constantFrom(-2, -1, -0.5, 0, 0.5, 1, 2);
+  const any = fc.double({ min: -50, max: 50, noNaN: true });
+  const value = fc.oneof(few, any);
+  return fc.record({
+    weights: fc.array(value, { minLength: n, maxLength: n }),
+    mean: fc.array(fc.oneof(fc.constant(0), any), { minLength: n, maxLength: n }),
+    scale: fc.array(fc.oneof(fc.constant(1), fc.double({ min: 0.01, max: 20, noNaN: true })), {
+      minLength: n,
+      maxLength: n,
+    }),
+    vector: fc.array(value, { minLength: n, maxLength: n }),
+    intercept: any,
+    top: fc.oneof(fc.integer({ min: 0, max: n + 2 }), fc.constantFrom(undefined, -1, 2.5)),
+  });
+});
+
+function modelOf(drawn: {
+  weights: number[];
+  mean: number[];
+  scale: number[];
+  intercept: number;
+}): ChurnModelArtefact {
+  return {
+    ...model,
+    featureNames: drawn.weights.map((_, i) => `f${i}`),
+    weights: drawn.weights,
+    mean: drawn.mean,
+    scale: drawn.scale,
+    intercept: drawn.intercept,
+  };
+}
+
+describe("the top contributions", () => {
+  it("are the first of a full sort, ties in feature order, with the same logit", () => {
+    fc.assert(
+      fc.property(modelAndVector, (drawn) => {
+        const m = modelOf(drawn);
+        const expected = fullSort(m, drawn.vector, drawn.top);
+        const prediction = predictChurn(m, drawn.vector, drawn.top);
+        expect(prediction.contributions).toEqual(expected.contributions);
+        expect(prediction.logit).toBe(expected.logit);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("are written in place by predictChurnInto, as predictChurn lists them", () => {
+    const buffers = [0, 1, 3, 12, 50].map((capacity) => new TopContributions(capacity));
+    fc.assert(
+      fc.property(modelAndVector, (drawn) => {
+        const m = modelOf(drawn);
+        for (const into of buffers) {
+          const probability = predictChurnInto(m, drawn.vector, into);
+          const expected = predictChurn(m, drawn.vector, into.capacity);
+          expect(probability).toBe(expected.probability);
+          expect(into.logit).toBe(expected.logit);
+          expect(into.count).toBe(expected.contributions.length);
+          const written = Array.from({ length: into.count }, (_, j) => ({
+            feature: into.features[j],
+            value: into.values[j],
+          }));
+          expect(written).toEqual(expected.contributions);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("with a floor, are predictChurn's list cut before the first contribution below it", () => {
+    const into = new TopContributions(12);
+    fc.assert(
+      fc.property(modelAndVector, fc.double({ min: -60, max: 60, noNaN: true }), (drawn, floor) => {
+        const m = modelOf(drawn);
+        const probability = predictChurnInto(m, drawn.vector, into, floor);
+        const expected = predictChurn(m, drawn.vector, 12);
+        const cut = expected.contributions.findIndex((c) => c.value < floor);
+        const kept = cut < 0 ? expected.contributions : expected.contributions.slice(0, cut);
+        expect(probability).toBe(expected.probability);
+        expect(into.count).toBe(kept.length);
+        for (let j = 0; j < into.count; j++) {
+          expect(into.features[j]).toBe(kept[j]?.feature);
+          expect(into.values[j]).toBe(kept[j]?.value);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("follow the full sort when a contribution is not a number", () => {
+    const m = { ...model, scale: [2, 0, 1, 4] };
+    const vector = [5, -2, -3, 10]; // 0/0 for b
+    const expected = fullSort(m, vector, 3);
+    expect(predictChurn(m, vector, 3).contributions).toEqual(expected.contributions);
+    const into = new TopContributions(3);
+    predictChurnInto(m, vector, into);
+    expect(into.count).toBe(3);
+    expect([...into.features]).toEqual(expected.contributions.map((c) => c.feature));
+    // Cut before the first value below the floor, wherever the NaN was sorted to.
+    predictChurnInto(m, vector, into, 1);
+    const cut = expected.contributions.findIndex((c) => c.value < 1);
+    expect(into.count).toBe(cut < 0 ? 3 : cut);
+  });
+
+  it("refuses a buffer of no whole size", () => {
+    expect(() => new TopContributions(-1)).toThrow(RangeError);
+    expect(() => new TopContributions(1.5)).toThrow(RangeError);
   });
 });
