@@ -62,6 +62,16 @@ export interface StoreEvaluation extends EvaluationReport {
   readonly byType?: readonly TypeBreakdown[];
   readonly label: "activity" | "purchase" | "truth";
   readonly leadTimeCoverage?: { readonly churners: number; readonly warnedBefore: number };
+  /**
+   * With ground truth: users at risk as of the calibration end who churn after the holdout end.
+   * The holdout counts them as false alarms; they are early warnings the holdout is too short to
+   * confirm, so precision is also given with them counted right.
+   */
+  readonly laterChurners?: {
+    readonly flagged: number;
+    readonly flaggedLaterChurners: number;
+    readonly precisionCountingLaterChurn: number | null;
+  };
   readonly promotionHunters?: readonly PromotionHunterCheck[];
   readonly warnings: readonly string[];
 }
@@ -106,6 +116,9 @@ export async function evaluateOnStore(
   const rows: EvaluationRow[] = [];
   let churners = 0;
   let warnedBefore = 0;
+  let flagged = 0;
+  let flaggedChurners = 0;
+  let flaggedLaterChurners = 0;
   const hunters: UserProfile[] = [];
   const byType = new Map<
     string,
@@ -141,6 +154,11 @@ export async function evaluateOnStore(
           if (label) row.flaggedChurned += 1;
         }
         byType.set(known.type, row);
+      }
+      if (known && risk.score >= thresholds.medium) {
+        flagged += 1;
+        if (label) flaggedChurners += 1;
+        else if (known.churnDate !== null) flaggedLaterChurners += 1;
       }
       let leadTimeDays: number | null = null;
       if (known?.churnDate && label) {
@@ -183,6 +201,12 @@ export async function evaluateOnStore(
     ...(truth
       ? {
           leadTimeCoverage: { churners, warnedBefore },
+          laterChurners: {
+            flagged,
+            flaggedLaterChurners,
+            precisionCountingLaterChurn:
+              flagged > 0 ? (flaggedChurners + flaggedLaterChurners) / flagged : null,
+          },
           byType: [...byType.entries()]
             .map(([type, counts]) => ({ type, ...counts }))
             .sort((a, b) => a.type.localeCompare(b.type)),

@@ -27,6 +27,16 @@ function renderExtras(report: StoreEvaluation): string {
       `churners in the holdout already at risk on their churn date: ${warnedBefore} of ${churners}`,
     );
   }
+  if (report.laterChurners) {
+    const { flagged, flaggedLaterChurners, precisionCountingLaterChurn } = report.laterChurners;
+    lines.push(
+      `at risk and churning after the holdout end (early, not false): ${flaggedLaterChurners} of ${flagged} at risk; precision counting them ${
+        precisionCountingLaterChurn === null
+          ? "n/a"
+          : `${(precisionCountingLaterChurn * 100).toFixed(1)}%`
+      }`,
+    );
+  }
   if (report.byType) {
     lines.push("by behaviour type (at risk as of the calibration end):");
     for (const row of report.byType) {
