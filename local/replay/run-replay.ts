@@ -200,6 +200,9 @@ export async function countLines(file: string): Promise<number> {
   return last !== -1 && last !== 10 ? lines + 1 : lines;
 }
 
+/** Consecutive failed idle polls after which the server counts as gone. */
+const MAX_FAILED_IDLE_POLLS = 5;
+
 function retryAfterMs(header: string | null, now: number): number | undefined {
   if (!header) return undefined;
   const trimmed = header.trim();
@@ -511,8 +514,20 @@ export async function runReplay(
     let quiet = 0;
     let least = Number.POSITIVE_INFINITY;
     let lastProgressAt = deps.now();
+    let failedPolls = 0;
     for (;;) {
-      const idle = await getJson("/_local/idle");
+      let idle: Awaited<ReturnType<typeof getJson>>;
+      try {
+        idle = await getJson("/_local/idle");
+        failedPolls = 0;
+      } catch (error) {
+        // A busy local mode may drop one poll (a reset, a timeout); the events are posted and
+        // still being applied, so keep waiting unless the server is really gone.
+        failedPolls += 1;
+        if (failedPolls >= MAX_FAILED_IDLE_POLLS) throw error;
+        await deps.sleep(pollMs);
+        continue;
+      }
       const report = idle.body as IdleReport;
       if (idle.status !== 200 || typeof report?.idle !== "boolean") break;
       quiet = report.idle ? quiet + 1 : 0;

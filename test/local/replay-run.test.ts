@@ -284,6 +284,25 @@ describe("runReplay", () => {
     expect(run.out()).toContain("2 applied as new, 3 already known, 0 dead-lettered");
   });
 
+  it("keeps waiting when a busy local mode drops an idle poll, and gives up when it stays gone", async () => {
+    const path = await file("flaky.jsonl", jsonl(2));
+    const flaky = (dropped: number) => {
+      const server = scriptedServer([], { before: 0, after: 2 });
+      let drops = dropped;
+      const fetchImpl = (async (input: string | URL | Request, init?: RequestInit) => {
+        if (new URL(String(input)).pathname === "/_local/idle" && drops > 0) {
+          drops -= 1;
+          throw Object.assign(new TypeError("fetch failed"), { cause: { code: "ECONNRESET" } });
+        }
+        return server.fetchImpl(input, init);
+      }) as typeof fetch;
+      return deps(fetchImpl).replayDeps;
+    };
+    const { summary } = await runReplay(options(path, { wait: true }), flaky(2));
+    expect(summary.pipeline).toMatchObject({ settled: true, applied: 2 });
+    await expect(runReplay(options(path, { wait: true }), flaky(50))).rejects.toThrow(/ECONNRESET/);
+  });
+
   it("does not wait where there is no /_local (e.g. AWS) and says so", async () => {
     const path = await file("aws.jsonl", jsonl(1));
     const server = scriptedServer();
