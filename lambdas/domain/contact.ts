@@ -75,19 +75,41 @@ export interface Consent {
   readonly source: string;
 }
 
+/** Why a provider said an address can receive nothing more. */
+export type UndeliverableReason = "bounce" | "complaint" | "invalid_token";
+
+/**
+ * A provider's verdict on the channel's current address: a permanent bounce, a complaint (or an
+ * SMS opt-out), an invalid push token. Set only by provider feedback, for the address it was
+ * about; a PUT with a new address starts deliverable again.
+ */
+export interface UndeliverableMark {
+  readonly reason: UndeliverableReason;
+  readonly at: string;
+}
+
 export interface ContactRecord {
   readonly appId: string;
   readonly userId: string;
   readonly locale: "en" | "zh-CN";
   readonly timezone?: string;
   readonly firstName?: string;
-  readonly email?: { readonly address: string; readonly consent: Consent };
-  readonly sms?: { readonly phone: string; readonly consent: Consent };
+  readonly email?: {
+    readonly address: string;
+    readonly consent: Consent;
+    readonly undeliverable?: UndeliverableMark;
+  };
+  readonly sms?: {
+    readonly phone: string;
+    readonly consent: Consent;
+    readonly undeliverable?: UndeliverableMark;
+  };
   readonly push?: {
     readonly token: string;
     readonly platform: "ios" | "android" | "web";
     readonly endpointArn?: string;
     readonly consent: Consent;
+    readonly undeliverable?: UndeliverableMark;
   };
   readonly updatedAt: string;
 }
@@ -96,7 +118,10 @@ function consentOf(input: z.infer<typeof consentSchema>, now: string): Consent {
   return { granted: input.granted, at: input.at ?? now, source: input.source ?? "api" };
 }
 
-/** A PUT replaces the contact record: a channel left out is a channel churnwatch may not use. */
+/**
+ * A PUT replaces the contact record: a channel left out is a channel churnwatch may not use. It
+ * never carries an undeliverable mark: a new address starts deliverable.
+ */
 export function toContactRecord(
   appId: string,
   userId: string,
@@ -148,14 +173,70 @@ export function parseChannelPreference(raw: string): Channel[] {
   return names as Channel[];
 }
 
+/**
+ * The address a provider is given for the channel: for push the SNS platform endpoint where the
+ * app registered one, else the raw device token.
+ */
+export function channelAddress(contact: ContactRecord, channel: Channel): string | undefined {
+  switch (channel) {
+    case "email":
+      return contact.email?.address;
+    case "sms":
+      return contact.sms?.phone;
+    case "push":
+      return contact.push?.endpointArn || contact.push?.token;
+  }
+}
+
+/** The channel has an address and no provider has marked that address undeliverable. */
+export function isDeliverable(contact: ContactRecord | undefined, channel: Channel): boolean {
+  if (contact === undefined || !channelAddress(contact, channel)) return false;
+  return contact[channel]?.undeliverable === undefined;
+}
+
+export interface ChannelSummary {
+  readonly reachable: boolean;
+  readonly consent: Consent | null;
+  /** Present when a provider marked the address undeliverable (then `reachable` is false). */
+  readonly undeliverable?: UndeliverableMark;
+}
+
 /** What `GET /v1/users/{userId}` shows of contact data: consent, never the addresses. */
-export function consentSummary(contact: ContactRecord | undefined) {
-  return Object.fromEntries(
-    CHANNELS.map((channel) => [
-      channel,
-      contact?.[channel]
-        ? { reachable: true, consent: contact[channel].consent }
-        : { reachable: false, consent: null },
-    ]),
-  );
+export function consentSummary(
+  contact: ContactRecord | undefined,
+): Record<Channel, ChannelSummary> {
+  const summary = (channel: Channel): ChannelSummary => {
+    const details = contact?.[channel];
+    if (!details) return { reachable: false, consent: null };
+    const mark = details.undeliverable;
+    return mark
+      ? {
+          reachable: false,
+          consent: details.consent,
+          undeliverable: { reason: mark.reason, at: mark.at },
+        }
+      : { reachable: true, consent: details.consent };
+  };
+  return { email: summary("email"), push: summary("push"), sms: summary("sms") };
+}
+
+/**
+ * The new record with the marks of the previous one kept on channels whose address did not
+ * change: a client re-sending the same bounced address must not make it deliverable again.
+ */
+export function keepUndeliverableMarks(
+  previous: ContactRecord | undefined,
+  next: ContactRecord,
+): ContactRecord {
+  if (!previous) return next;
+  let kept = next;
+  for (const channel of CHANNELS) {
+    const mark = previous[channel]?.undeliverable;
+    const details = kept[channel];
+    if (!mark || !details) continue;
+    const address = channelAddress(next, channel);
+    if (address === undefined || address !== channelAddress(previous, channel)) continue;
+    kept = { ...kept, [channel]: { ...details, undeliverable: mark } };
+  }
+  return kept;
 }

@@ -36,11 +36,27 @@ export const ENV = {
   highValueThreshold: "HIGH_VALUE_THRESHOLD",
   /** Comma-separated channel preference order for retention messages, e.g. `email,push,sms`. */
   channelPreference: "CHANNEL_PREFERENCE",
+  /** Retention policy as JSON (lambdas/domain/actions/policy.ts); unset keeps the default. */
+  retentionPolicy: "RETENTION_POLICY",
+  /** Custom message templates as JSON, merged over the built-in ones (lambdas/domain/templates.ts). */
+  templates: "TEMPLATES",
+  /** Quiet hours per channel as JSON (lambdas/domain/actions/quiet-hours.ts); default 21:00–09:00. */
+  quietHours: "QUIET_HOURS",
+  /** Global frequency cap as JSON `{"maxMessages":2,"windowDays":7}` across all channels. */
+  frequencyCap: "FREQUENCY_CAP",
+  /** Cost of one message per channel, JSON `{"sms":0.05,"email":0.001,"push":0}` (base currency). */
+  messageCosts: "WINBACK_MESSAGE_COSTS",
   /** `aws` (SNS SMS, SES, SNS mobile push) or `outbox` (JSON lines file, local mode). */
   channelProvider: "CHANNEL_PROVIDER",
   outboxPath: "OUTBOX_PATH",
   /** Verified SES identity retention e-mails are sent from. */
   emailFrom: "EMAIL_FROM",
+  /** SES configuration set whose event destination publishes bounces and complaints to SNS. */
+  sesConfigurationSet: "SES_CONFIGURATION_SET",
+  /** `off` skips SNS signature checks on provider feedback (local mode: fauxqs does not sign). */
+  feedbackSignatures: "FEEDBACK_SIGNATURES",
+  /** The only topic provider feedback is accepted from; unset accepts any signed topic. */
+  feedbackTopicArn: "FEEDBACK_TOPIC_ARN",
   /** Emulator endpoints, set only in local mode; on AWS the SDK finds the regional endpoints. */
   dynamodbEndpoint: "CHURNWATCH_DYNAMODB_ENDPOINT",
   sqsEndpoint: "CHURNWATCH_SQS_ENDPOINT",
