@@ -4,9 +4,10 @@
  */
 import type { Channel } from "../lib/topology.js";
 import type { ApiKeyRecord } from "./domain/api-keys.js";
-import type { ContactRecord } from "./domain/contact.js";
+import type { ContactRecord, UndeliverableReason } from "./domain/contact.js";
 import type { TrackedEvent } from "./domain/events.js";
 import type { FeatureInput, UserProfile } from "./domain/features.js";
+import type { HighValueAtRisk } from "./domain/marketing.js";
 import type { ReasonCode } from "./domain/reasons.js";
 import type { RetentionMessage, Warning } from "./domain/retention.js";
 import type { RiskAssessment } from "./domain/risk.js";
@@ -52,6 +53,17 @@ export interface ProfileScanner {
 export interface ContactStore {
   get(appId: string, userId: string): Promise<ContactRecord | undefined>;
   put(record: ContactRecord): Promise<void>;
+  /**
+   * Marks the channel undeliverable, only while its address is still `mark.address`: true when
+   * marked; false when the record is gone or the channel's address changed meanwhile, so
+   * feedback about an old address never blocks a new one. Marking again overwrites the mark.
+   */
+  markUndeliverable(
+    appId: string,
+    userId: string,
+    channel: Channel,
+    mark: { reason: UndeliverableReason; at: string; address: string },
+  ): Promise<boolean>;
 }
 
 export interface MessageQueue<T> {
@@ -65,7 +77,9 @@ export interface RetentionPublisher {
 export type DeliveryOutcome =
   | { readonly status: "sent"; readonly providerMessageId: string }
   | { readonly status: "suppressed"; readonly reason: string }
-  | { readonly status: "failed"; readonly reason: string };
+  | { readonly status: "failed"; readonly reason: string }
+  /** Held back (quiet hours) and handed to its channel again at `until`. */
+  | { readonly status: "deferred"; readonly reason: string; readonly until: string };
 
 export interface DeliveryLedger {
   /**
@@ -107,6 +121,10 @@ export interface SegmentSummary {
   readonly legacy: number;
   readonly byTier: Readonly<Record<RiskTier, number>>;
   readonly byReason: Readonly<Partial<Record<ReasonCode, number>>>;
+  /** High-value users at high or critical risk, all of them. */
+  readonly highValueAtRisk: number;
+  /** The most urgent of those, at most TOP_HIGH_VALUE (domain/marketing.ts), most urgent first. */
+  readonly topHighValue: readonly HighValueAtRisk[];
   readonly histograms: CohortHistograms;
   readonly durationMs: number;
   /** The model versions the segment scored with, e.g. `churn-lr@3+btyd@2` or `rules-v1`. */
@@ -123,8 +141,10 @@ export interface RunSummary {
   /** When the last segment finished, once all have. */
   readonly finishedAt?: string;
   readonly durationMs?: number;
-  readonly totals: Omit<SegmentSummary, "histograms" | "durationMs" | "model">;
+  readonly totals: Omit<SegmentSummary, "histograms" | "durationMs" | "model" | "topHighValue">;
   readonly models: readonly string[];
+  /** The segments' top lists merged: the run's most urgent high-value users at risk. */
+  readonly topHighValue: readonly HighValueAtRisk[];
 }
 
 export interface OutboundMessage {
@@ -157,4 +177,18 @@ export interface UserEraser {
 /** Every profile of one app, page by page: the input of fitting, training and evaluation. */
 export interface AppProfiles {
   profilesOf(appId: string): AsyncIterable<readonly UserProfile[]>;
+}
+
+/**
+ * A provider said the address or device cannot receive anything any more (SNS: endpoint
+ * disabled or invalid; SES: address rejected). Not retried: the channel is marked undeliverable.
+ */
+export class UndeliverableAddressError extends Error {
+  override readonly name = "UndeliverableAddressError";
+  constructor(
+    readonly reason: "bounce" | "complaint" | "invalid_token",
+    message: string,
+  ) {
+    super(message);
+  }
 }

@@ -32,11 +32,17 @@ export class ChurnwatchStack extends Stack {
     // Rules a single event can trip warn from the features path, within seconds.
     const features = this.ingestion.functions.find((fn) => fn.name === "features");
     if (features) this.actions.warningsQueue.bindSender(features);
+    // The push sender turns an invalid device token into a push_token_invalid event.
+    const push = this.actions.functions.find((fn) => fn.name === "push");
+    if (push) this.ingestion.eventsQueue.bindSender(push);
     this.scoring = new Scoring(this, "Scoring", {
       config,
       store: this.store,
       warningsQueue: this.actions.warningsQueue,
     });
+    // The last segment of a run publishes the run's digest for marketing.
+    const score = this.scoring.functions.find((fn) => fn.name === "score");
+    if (score) this.actions.marketingTopic.bindPublisher(score);
 
     const queues = [
       this.ingestion.eventsQueue,
@@ -55,6 +61,7 @@ export class ChurnwatchStack extends Stack {
       deadLetterQueues: {
         ...Object.fromEntries(queues.map((q) => [q.name, q.deadLetterQueue])),
         schedule: this.scoring.scheduleDeadLetterQueue,
+        release: this.actions.releaseJob.deadLetterQueue,
       },
     });
   }

@@ -14,7 +14,10 @@ import {
 } from "../lambdas/domain/promotions.js";
 import { parseTierPolicy } from "../lambdas/domain/risk-tiers.js";
 import { parseRulesConfig } from "../lambdas/domain/rules.js";
+import { parseMessageCosts } from "../lambdas/domain/winback-config.js";
+import { actionsConfigFromEnv } from "../lambdas/shared/actions-config.js";
 import { DEFAULT_EVENT_HORIZON } from "../lambdas/shared/config.js";
+import { ENV } from "../lambdas/shared/env-names.js";
 import { CHANNELS, type Channel } from "./topology.js";
 
 export const STAGES = ["dev", "prod"] as const;
@@ -58,6 +61,13 @@ export interface StageConfig {
   readonly eventHorizon: string;
   /** Spend in 365 days (base currency, major units) above which a user is high value. */
   readonly highValueThreshold: number;
+  /** Retention policy, custom templates, quiet hours, frequency cap: JSON, checked at synth. */
+  readonly retentionPolicy?: string;
+  readonly templates?: string;
+  readonly quietHours?: string;
+  readonly frequencyCap?: string;
+  /** Cost of one message per channel (JSON), for cost per won-back user. */
+  readonly messageCosts?: string;
   /** prod keeps data when the stack or a resource is deleted; dev cleans up after itself. */
   readonly removalPolicy: RemovalPolicy;
   readonly deletionProtection: boolean;
@@ -67,6 +77,25 @@ export interface StageConfig {
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
+
+/**
+ * A JSON setting: an object in cdk.json or its JSON text with `-c key='{...}'`, kept as JSON
+ * text for the environment. Its meaning is checked with the other retention settings.
+ */
+const jsonSetting = z.unknown().transform((value, ctx) => {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "string") {
+    if (value.trim() === "") return undefined;
+    try {
+      JSON.parse(value);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: `not valid JSON: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+    return value;
+  }
+  return JSON.stringify(value);
+});
 
 const RETENTION_VALUES = new Set<number>(
   Object.values(RetentionDays).filter((v): v is number => typeof v === "number"),
@@ -181,7 +210,27 @@ const contextSchema = z.object({
     error: "must be an ISO 8601 date-time with offset",
   }),
   highValueThreshold: integer(1, 1_000_000_000),
+  retentionPolicy: jsonSetting,
+  templates: jsonSetting,
+  messageCosts: jsonSetting.superRefine((json, ctx) => {
+    if (json === undefined) return;
+    try {
+      parseMessageCosts(json, "messageCosts");
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
+    }
+  }),
+  quietHours: jsonSetting,
+  frequencyCap: jsonSetting,
 });
+
+/** Names of the retention settings' context keys, with the environment variable each becomes. */
+const ACTION_SETTINGS = {
+  retentionPolicy: ENV.retentionPolicy,
+  templates: ENV.templates,
+  quietHours: ENV.quietHours,
+  frequencyCap: ENV.frequencyCap,
+} as const;
 
 /** The context keys this app reads; anything else in context is left to CDK. */
 export type ContextKey = keyof z.input<typeof contextSchema>;
@@ -233,6 +282,29 @@ export function loadConfig(lookup: (key: string) => unknown): StageConfig {
       ),
     );
   }
+  // The retention settings refer to each other (a policy names templates): checked together,
+  // exactly as each Lambda checks them at cold start.
+  const actionSettings: Partial<Record<keyof typeof ACTION_SETTINGS, string>> = {};
+  for (const key of Object.keys(ACTION_SETTINGS) as (keyof typeof ACTION_SETTINGS)[]) {
+    if (c[key]) actionSettings[key] = c[key];
+  }
+  try {
+    actionsConfigFromEnv(
+      Object.fromEntries(
+        Object.entries(actionSettings).map(([key, json]) => [
+          ACTION_SETTINGS[key as keyof typeof ACTION_SETTINGS],
+          json,
+        ]),
+      ),
+    );
+  } catch (error) {
+    const message = (error as Error).message;
+    const key = (Object.keys(ACTION_SETTINGS) as (keyof typeof ACTION_SETTINGS)[]).find((name) =>
+      message.startsWith(`${ACTION_SETTINGS[name]}:`),
+    );
+    const reason = key ? message.slice(ACTION_SETTINGS[key].length + 1).trim() : message;
+    throw new ConfigError(describe(key ?? "retentionPolicy", key ? c[key] : undefined, reason));
+  }
   const prod = c.stage === "prod";
   return {
     stage: c.stage,
@@ -254,6 +326,8 @@ export function loadConfig(lookup: (key: string) => unknown): StageConfig {
     ...(c.currencyTable ? { currencyTable: c.currencyTable } : {}),
     eventHorizon: c.eventHorizon,
     highValueThreshold: c.highValueThreshold,
+    ...actionSettings,
+    ...(c.messageCosts ? { messageCosts: c.messageCosts } : {}),
     removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     deletionProtection: prod,
   };

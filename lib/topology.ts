@@ -17,6 +17,9 @@ export type FunctionName =
   | "scoreDispatch"
   | "score"
   | "plan"
+  | "release"
+  | "reports"
+  | "feedback"
   | "sms"
   | "email"
   | "push";
@@ -89,41 +92,68 @@ export const functions: Readonly<Record<FunctionName, FunctionSpec>> = {
     entry: "lambdas/score/handler.ts",
     timeoutSeconds: 300,
     memoryMb: 1024,
+    // Publishes the run's marketing digest when its last segment finishes.
     access: {
       tables: { users: "readWrite", ledger: "readWrite", scoring: "read" },
       sendsTo: ["warnings"],
+      publishesTo: ["marketing"],
     },
   },
   plan: {
     entry: "lambdas/plan/handler.ts",
     timeoutSeconds: 30,
     memoryMb: 256,
-    access: { tables: { contacts: "read", ledger: "readWrite" }, publishesTo: ["retention"] },
+    // Alerts marketing itself when the policy escalates a high-value user to a human.
+    access: {
+      tables: { contacts: "read", ledger: "readWrite" },
+      publishesTo: ["retention", "marketing"],
+    },
+  },
+  release: {
+    entry: "lambdas/release/handler.ts",
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    // Hands messages held back by quiet hours to their channel once the user's morning comes.
+    access: { tables: { ledger: "readWrite" }, publishesTo: ["retention"] },
+  },
+  feedback: {
+    entry: "lambdas/feedback/handler.ts",
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    // Marks a channel undeliverable after a permanent bounce or a complaint.
+    access: { tables: { contacts: "readWrite" } },
+  },
+  reports: {
+    entry: "lambdas/reports/handler.ts",
+    timeoutSeconds: 29,
+    memoryMb: 512,
+    access: { tables: { users: "read", ledger: "read" } },
   },
   sms: {
     entry: "lambdas/sms/handler.ts",
     timeoutSeconds: 30,
     memoryMb: 256,
     reservedConcurrency: 5,
-    access: { tables: { contacts: "read", ledger: "readWrite" } },
+    access: { tables: { contacts: "readWrite", ledger: "readWrite" } },
   },
   email: {
     entry: "lambdas/email/handler.ts",
     timeoutSeconds: 30,
     memoryMb: 256,
     reservedConcurrency: 5,
-    access: { tables: { contacts: "read", ledger: "readWrite" } },
+    access: { tables: { contacts: "readWrite", ledger: "readWrite" } },
   },
   push: {
     entry: "lambdas/push/handler.ts",
     timeoutSeconds: 30,
     memoryMb: 256,
     reservedConcurrency: 5,
-    access: { tables: { contacts: "read", ledger: "readWrite" } },
+    // An invalid token marks the channel and becomes a push_token_invalid event.
+    access: { tables: { contacts: "readWrite", ledger: "readWrite" }, sendsTo: ["events"] },
   },
 };
 
-export type QueueName = "events" | "scoring" | "warnings" | "sms" | "email" | "push";
+export type QueueName = "events" | "scoring" | "warnings" | "sms" | "email" | "push" | "feedback";
 
 export interface QueueSpec {
   /** The function an event-source mapping delivers this queue's batches to. */
@@ -187,6 +217,14 @@ export const queues: Readonly<Record<QueueName, QueueSpec>> = {
     visibilityTimeoutFactor: 6,
     retentionDays: 4,
   },
+  feedback: {
+    consumer: "feedback",
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxReceiveCount: 5,
+    visibilityTimeoutFactor: 6,
+    retentionDays: 14,
+  },
 };
 
 /** DLQs keep failed messages the longest SQS allows, so an operator has time to look. */
@@ -197,12 +235,17 @@ export function visibilityTimeoutSeconds(queue: QueueName): number {
   return functions[spec.consumer].timeoutSeconds * spec.visibilityTimeoutFactor;
 }
 
-export type TopicName = "retention" | "marketing" | "ops";
+export type TopicName = "retention" | "marketing" | "ops" | "feedback";
 
 export interface SubscriptionSpec {
   readonly queue: QueueName;
   /** SNS filter policy on message attributes. */
   readonly filterPolicy: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Raw delivery (the default) hands the queue the message alone; off, the queue gets SNS's
+   * signed envelope, which provider feedback needs to verify where a notification came from.
+   */
+  readonly rawMessageDelivery?: boolean;
 }
 
 export interface TopicSpec {
@@ -223,6 +266,11 @@ export const topics: Readonly<Record<TopicName, TopicSpec>> = {
     ],
   },
   marketing: { local: true, subscriptions: [] },
+  /** SES bounce and complaint events (the configuration set's event destination). */
+  feedback: {
+    local: true,
+    subscriptions: [{ queue: "feedback", filterPolicy: {}, rawMessageDelivery: false }],
+  },
   ops: { local: false, subscriptions: [] },
 };
 
@@ -270,6 +318,7 @@ export const routes: readonly RouteSpec[] = [
   { method: "PUT", path: "/v1/users/{userId}/contact", handler: "contact" },
   { method: "GET", path: "/v1/users/{userId}", handler: "users" },
   { method: "DELETE", path: "/v1/users/{userId}", handler: "users" },
+  { method: "GET", path: "/v1/reports/winback", handler: "reports" },
 ];
 
 export interface ScheduleSpec {
@@ -280,8 +329,10 @@ export interface ScheduleSpec {
   readonly job: string;
 }
 
-export const schedules: Readonly<Record<"scoring", ScheduleSpec>> = {
+export const schedules: Readonly<Record<"scoring" | "release", ScheduleSpec>> = {
   scoring: { target: "scoreDispatch", expression: "cron(0 2 * * ? *)", job: "scoring" },
+  /** Quiet hours end on the hour or half hour somewhere: five minutes late at most. */
+  release: { target: "release", expression: "rate(5 minutes)", job: "release" },
 };
 
 /** Names local mode gives its emulator resources (AWS names are generated by CloudFormation). */

@@ -26,6 +26,8 @@ const LOCAL_SETTINGS = {
   [ENV.channelPreference]: "email,push,sms",
   [ENV.channelProvider]: "outbox",
   [ENV.emailFrom]: "no-reply@churnwatch.local",
+  // fauxqs does not sign SNS messages; on AWS every feedback notification's signature is checked.
+  [ENV.feedbackSignatures]: "off",
 } as const;
 
 export function buildHandlerEnv(input: HandlerEnvInput): Record<string, string> {

@@ -41,7 +41,7 @@ export interface LocalSubscription {
   readonly topic: TopicName;
   readonly queue: QueueName;
   readonly filterPolicy: Readonly<Record<string, readonly string[]>>;
-  readonly rawMessageDelivery: true;
+  readonly rawMessageDelivery: boolean;
 }
 
 export interface LocalPoller {
@@ -111,7 +111,7 @@ export function buildLocalPlan(): LocalPlan {
             topic,
             queue: sub.queue,
             filterPolicy: sub.filterPolicy,
-            rawMessageDelivery: true as const,
+            rawMessageDelivery: sub.rawMessageDelivery ?? true,
           }))
         : [],
     ),

@@ -168,7 +168,9 @@ export async function provision(
         Endpoint: queueByKey[subscription.queue].arn,
         ReturnSubscriptionArn: true,
         Attributes: {
-          FilterPolicy: JSON.stringify(subscription.filterPolicy),
+          ...(Object.keys(subscription.filterPolicy).length > 0
+            ? { FilterPolicy: JSON.stringify(subscription.filterPolicy) }
+            : {}),
           RawMessageDelivery: String(subscription.rawMessageDelivery),
         },
       }),

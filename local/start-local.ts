@@ -5,10 +5,16 @@
  */
 import { join, resolve } from "node:path";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { dynamoWinbackSources } from "../lambdas/adapters/dynamo-action-records.js";
 import { DynamoPromotionStore } from "../lambdas/adapters/dynamo-promotion-store.js";
 import { hashApiKey } from "../lambdas/domain/api-keys.js";
 import { buildOpenApiDocument } from "../lambdas/domain/openapi.js";
-import { promotionsFromEnv } from "../lambdas/shared/config.js";
+import { DEFAULT_WINBACK_WINDOW_DAYS } from "../lambdas/domain/winback.js";
+import { messageCostsFromEnv } from "../lambdas/domain/winback-config.js";
+import { actionsConfigFromEnv } from "../lambdas/shared/actions-config.js";
+import { now as clockNow } from "../lambdas/shared/clock.js";
+import { currencyTableFromEnv, promotionsFromEnv } from "../lambdas/shared/config.js";
+import { winbackReport } from "../lambdas/use-cases/winback-report.js";
 import { API_KEY_HEADER, type FunctionName, MAX_BODY_BYTES } from "../lib/topology.js";
 import { parseAsOf } from "./as-of.js";
 import {
@@ -60,6 +66,11 @@ export interface StartLocalOptions {
   readonly apiKey?: string;
   /** `warn` (default), `info`, `debug`, `error`, `silent`; also sets POWERTOOLS_LOG_LEVEL. */
   readonly logLevel?: string;
+  /**
+   * Tests: offer failed messages again after this many seconds rather than after the queue's
+   * visibility timeout, so a poison message reaches its DLQ within seconds.
+   */
+  readonly retryAfterSeconds?: number;
   /** Fire the topology's schedules on their timers (default true). */
   readonly schedules?: boolean;
   /** Handlers to use instead of the modules, e.g. a test authorizer. */
@@ -135,6 +146,8 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     options.throttle === false ? false : (options.throttle ?? throttleFromEnv(process.env));
   const badThrottle = throttle ? validateThrottleLimits(throttle) : undefined;
   if (badThrottle) throw new RangeError(`throttle: ${badThrottle}`);
+  // A policy naming a missing template, a bad time zone or cap: refused now, with the exact place.
+  actionsConfigFromEnv(process.env);
 
   // Undone in reverse order on stop, or as far as start got when it fails.
   const cleanups: { name: string; run: () => Promise<void> | void }[] = [];
@@ -212,7 +225,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
         );
       }
       const time =
-        asOf === undefined ? new Date() : typeof asOf === "string" ? parseAsOf(asOf) : asOf;
+        asOf === undefined ? clockNow() : typeof asOf === "string" ? parseAsOf(asOf) : asOf;
       const event = buildScheduledEvent({
         ruleName: `churnwatch-local-${schedule.name}`,
         time,
@@ -233,6 +246,9 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
         batchSize: spec.batchSize,
         windowSeconds: spec.maxBatchingWindowSeconds,
         visibilityTimeoutSeconds: spec.visibilityTimeoutSeconds,
+        ...(options.retryAfterSeconds !== undefined
+          ? { retryAfterSeconds: options.retryAfterSeconds }
+          : {}),
         invoke: (event) => runtime.invoke(spec.consumer, event),
         logger,
       });
@@ -282,6 +298,28 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     const url = `http://127.0.0.1:${http.port}`;
     let openapi: unknown;
     const appOfKey = (key: string) => appIdOfKey(clients.doc, resources.tables.apiKeys, key);
+    const winbackSources = dynamoWinbackSources(clients.doc, {
+      usersTable: resources.tables.users,
+      ledgerTable: resources.tables.ledger,
+    });
+    /** The local app's win-back report for the dashboard, or why there is none. */
+    const localWinback = async () => {
+      try {
+        const appId = await appOfKey(apiKey);
+        if (!appId) return { error: "the local API key has no app" };
+        return await winbackReport(
+          appId,
+          { windowDays: DEFAULT_WINBACK_WINDOW_DAYS, winback: "purchase" },
+          {
+            ...winbackSources,
+            messageCosts: messageCostsFromEnv(),
+            currency: currencyTableFromEnv(),
+          },
+        );
+      } catch (error) {
+        return { error: errorMessage(error) };
+      }
+    };
 
     http.attach({
       routes: plan.routes,
@@ -298,6 +336,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
             recentOutbox,
             nextFirings: scheduler.nextFirings(),
             generatedAt: new Date(),
+            winback: await localWinback(),
           });
         },
         stats: async () => (await collectStats(statsSources, 0)).stats,
@@ -320,6 +359,12 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
           configured: promotionsFromEnv().promotions,
         },
         models: { appOf: appOfKey, workbench: createLocalWorkbench(clients.doc, resources.tables) },
+        actions: async (key, filter) => {
+          const appId = await appOfKey(key);
+          return appId === undefined
+            ? undefined
+            : { appId, pages: winbackSources.actions.actionsOf(appId, filter) };
+        },
         exportBtydCbs: async (key, query) => {
           const appId = await appIdOfKey(clients.doc, resources.tables.apiKeys, key);
           return appId === undefined

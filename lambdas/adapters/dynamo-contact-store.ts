@@ -1,7 +1,30 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import type { ContactRecord } from "../domain/contact.js";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { Channel } from "../../lib/topology.js";
+import type { ContactRecord, UndeliverableReason } from "../domain/contact.js";
 import { userPartitionKey } from "../domain/user-key.js";
 import type { ContactStore } from "../ports.js";
+
+/**
+ * The condition that the channel's address is still the one the feedback was about. Push is
+ * sent to the SNS endpoint where the app registered one, else to the raw token: either matches.
+ */
+const ADDRESS_CONDITION: Readonly<Record<Channel, string>> = {
+  email: "#channel.#address = :address",
+  sms: "#channel.#phone = :address",
+  push: "#channel.#endpointArn = :address OR #channel.#token = :address",
+};
+
+const ADDRESS_NAMES: Readonly<Record<Channel, Record<string, string>>> = {
+  email: { "#address": "address" },
+  sms: { "#phone": "phone" },
+  push: { "#endpointArn": "endpointArn", "#token": "token" },
+};
 
 /** Contacts table: one item per user, keyed like every other per-user record. */
 export class DynamoContactStore implements ContactStore {
@@ -31,5 +54,37 @@ export class DynamoContactStore implements ContactStore {
         Item: { pk: userPartitionKey(record.appId, record.userId), ...record },
       }),
     );
+  }
+
+  /** One conditional update: it never creates a record, nor marks an address that was replaced. */
+  async markUndeliverable(
+    appId: string,
+    userId: string,
+    channel: Channel,
+    mark: { reason: UndeliverableReason; at: string; address: string },
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: userPartitionKey(appId, userId) },
+          UpdateExpression: "SET #channel.#undeliverable = :mark",
+          ConditionExpression: ADDRESS_CONDITION[channel],
+          ExpressionAttributeNames: {
+            "#channel": channel,
+            "#undeliverable": "undeliverable",
+            ...ADDRESS_NAMES[channel],
+          },
+          ExpressionAttributeValues: {
+            ":mark": { reason: mark.reason, at: mark.at },
+            ":address": mark.address,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 }

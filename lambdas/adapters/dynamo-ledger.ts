@@ -7,10 +7,12 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Channel } from "../../lib/topology.js";
+import { type HighValueAtRisk, mergeTopHighValue } from "../domain/marketing.js";
 import type { RetentionMessage, Warning } from "../domain/retention.js";
 import { type CohortHistograms, mergeHistograms } from "../domain/risk-tiers.js";
 import { addTotals, emptyTotals } from "../domain/run-summary.js";
 import { userPartitionKey } from "../domain/user-key.js";
+import type { DigestLedger } from "../marketing-ports.js";
 import type {
   ActionLedger,
   DeliveryLedger,
@@ -21,7 +23,12 @@ import type {
 } from "../ports.js";
 
 /** Runs are listed under one partition, newest last by as-of, to find the recent ones. */
-const RUN_INDEX_PK = "RUNS";
+export const RUN_INDEX_PK = "RUNS";
+/**
+ * Set on a run's `RUNS` entry once its items no longer hold top high-value lists (user IDs):
+ * erasure has to look only at the runs without it.
+ */
+export const TOP_LISTS_REMOVED_AT = "topHighValueRemovedAt";
 
 const DAY_SECONDS = 86_400;
 /** Ledger entries outlive any redelivery by far; a year keeps win-back measurement possible. */
@@ -40,10 +47,16 @@ async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
 /**
  * Ledger table. Per user (pk = the user's key): `ACTION#<warningId>` what planning decided,
  * `DELIVERY#<dedupeKey>` each send attempt's claim and outcome. Per run (pk = `RUN#<runId>`):
- * `RUN` the dispatch state, `SEGMENT#<n>` each segment's summary. `RUNS` / `<asOf>#<runId>`
- * lists the runs in as-of order.
+ * `RUN` the dispatch state and the marketing digest's claim (`digest`: claimed | published),
+ * `SEGMENT#<n>` each segment's summary with its top high-value users at risk (until the digest
+ * is published: then the lists go, so old runs hold no user IDs).
+ * `RUNS` / `<asOf>#<runId>` lists the runs in as-of order; `topHighValueRemovedAt` once the
+ * run's lists are gone.
  */
-export class DynamoLedger implements DeliveryLedger, ActionLedger, RunLedger {
+export class DynamoLedger implements DeliveryLedger, ActionLedger, RunLedger, DigestLedger {
+  /** The lease end of each digest claim this instance holds: a release gives back only its own. */
+  private readonly digestClaims = new Map<string, number>();
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -68,6 +81,9 @@ export class DynamoLedger implements DeliveryLedger, ActionLedger, RunLedger {
             pk: userPartitionKey(message.appId, message.userId),
             sk: `DELIVERY#${message.dedupeKey}`,
             status: "sending",
+            appId: message.appId,
+            userId: message.userId,
+            dedupeKey: message.dedupeKey,
             channel: message.channel,
             warningId: message.warningId,
             claimedAt: now.toISOString(),
@@ -75,10 +91,11 @@ export class DynamoLedger implements DeliveryLedger, ActionLedger, RunLedger {
             expiresAt: this.expiry(),
           },
           ConditionExpression:
-            "attribute_not_exists(pk) OR #status = :failed OR (#status = :sending AND leaseUntil < :now)",
+            "attribute_not_exists(pk) OR #status IN (:failed, :deferred) OR (#status = :sending AND leaseUntil < :now)",
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
             ":failed": "failed",
+            ":deferred": "deferred",
             ":sending": "sending",
             ":now": now.getTime(),
           },
@@ -101,13 +118,17 @@ export class DynamoLedger implements DeliveryLedger, ActionLedger, RunLedger {
           sk: `DELIVERY#${message.dedupeKey}`,
         },
         UpdateExpression:
-          "SET #status = :status, completedAt = :at, providerMessageId = :id, reason = :reason, channel = :channel, warningId = :warning, expiresAt = :expires",
+          "SET #status = :status, completedAt = :at, providerMessageId = :id, reason = :reason, deferredUntil = :until, channel = :channel, warningId = :warning, appId = :app, userId = :user, dedupeKey = :key, expiresAt = :expires",
         ExpressionAttributeNames: { "#status": "status" },
         ExpressionAttributeValues: {
           ":status": outcome.status,
           ":at": this.now().toISOString(),
           ":id": outcome.status === "sent" ? outcome.providerMessageId : null,
           ":reason": outcome.status === "sent" ? null : outcome.reason,
+          ":until": outcome.status === "deferred" ? outcome.until : null,
+          ":app": message.appId,
+          ":user": message.userId,
+          ":key": message.dedupeKey,
           ":channel": message.channel,
           ":warning": message.warningId,
           ":expires": this.expiry(),
@@ -232,6 +253,13 @@ export class DynamoLedger implements DeliveryLedger, ActionLedger, RunLedger {
       (sum, item) => addTotals(sum, item as Partial<SegmentSummary>),
       emptyTotals(),
     );
+    const topHighValue = segments.reduce<HighValueAtRisk[]>(
+      (top, item) =>
+        Array.isArray(item.topHighValue)
+          ? mergeTopHighValue(top, item.topHighValue as HighValueAtRisk[])
+          : top,
+      [],
+    );
     const expected = Number(run.segments);
     const complete = segments.length >= expected;
     const startedAt = String(run.startedAt);
@@ -253,7 +281,111 @@ export class DynamoLedger implements DeliveryLedger, ActionLedger, RunLedger {
         : {}),
       totals,
       models: [...new Set(segments.map((item) => String(item.model ?? "rules-v1")))].sort(),
+      topHighValue,
     };
+  }
+
+  /**
+   * A lease on the RUN item: granted when no digest was claimed, or the last claim's lease ran
+   * out without the digest being published.
+   */
+  async claimDigest(runId: string, leaseMs = 300_000): Promise<boolean> {
+    const now = this.now().getTime();
+    const until = now + leaseMs;
+    const claimed = await conditionally(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `RUN#${runId}`, sk: "RUN" },
+          UpdateExpression:
+            "SET #digest = :claimed, digestLeaseUntil = :until, digestClaimedAt = :at",
+          ConditionExpression:
+            "attribute_exists(pk) AND (attribute_not_exists(#digest) OR (#digest = :claimed AND digestLeaseUntil < :now))",
+          ExpressionAttributeNames: { "#digest": "digest" },
+          ExpressionAttributeValues: {
+            ":claimed": "claimed",
+            ":until": until,
+            ":now": now,
+            ":at": new Date(now).toISOString(),
+          },
+        }),
+      ),
+    );
+    if (claimed) this.digestClaims.set(runId, until);
+    return claimed;
+  }
+
+  async releaseDigest(runId: string): Promise<void> {
+    const until = this.digestClaims.get(runId);
+    if (until === undefined) return;
+    this.digestClaims.delete(runId);
+    await conditionally(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `RUN#${runId}`, sk: "RUN" },
+          UpdateExpression: "REMOVE #digest, digestLeaseUntil, digestClaimedAt",
+          ConditionExpression: "#digest = :claimed AND digestLeaseUntil = :until",
+          ExpressionAttributeNames: { "#digest": "digest" },
+          ExpressionAttributeValues: { ":claimed": "claimed", ":until": until },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Marks the digest published, then drops the run's top high-value lists: they were kept only
+   * for the digest, and a run that holds no user IDs is one erasure need not look at. The run's
+   * `RUNS` entry records that they are gone; if dropping fails half-way it stays unmarked, and
+   * erasure keeps looking at the run.
+   */
+  async markDigestPublished(runId: string): Promise<void> {
+    this.digestClaims.delete(runId);
+    const published = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `RUN#${runId}`, sk: "RUN" },
+        UpdateExpression:
+          "SET #digest = :published, digestPublishedAt = :at REMOVE digestLeaseUntil",
+        ExpressionAttributeNames: { "#digest": "digest" },
+        ExpressionAttributeValues: { ":published": "published", ":at": this.now().toISOString() },
+        ReturnValues: "ALL_NEW",
+      }),
+    );
+    await this.removeTopLists(runId);
+    const asOf = published.Attributes?.asOf;
+    if (typeof asOf !== "string") return;
+    await conditionally(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: RUN_INDEX_PK, sk: `${asOf}#${runId}` },
+          UpdateExpression: "SET #removed = :at",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeNames: { "#removed": TOP_LISTS_REMOVED_AT },
+          ExpressionAttributeValues: { ":at": this.now().toISOString() },
+        }),
+      ),
+    );
+  }
+
+  /** Drops `topHighValue` from every item of the run that has one. */
+  private async removeTopLists(runId: string): Promise<void> {
+    const items = await this.runItems(runId);
+    for (const item of items) {
+      if (item.topHighValue === undefined) continue;
+      // Conditional: an item gone meanwhile (TTL) is not brought back as a bare key.
+      await conditionally(() =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: item.pk, sk: item.sk },
+            UpdateExpression: "REMOVE topHighValue",
+            ConditionExpression: "attribute_exists(pk)",
+          }),
+        ),
+      );
+    }
   }
 
   async recentHistograms(lookbackRuns: number) {

@@ -1,6 +1,11 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { DynamoContactStore } from "../adapters/dynamo-contact-store.js";
-import { consentSummary, contactRequestSchema, toContactRecord } from "../domain/contact.js";
+import {
+  consentSummary,
+  contactRequestSchema,
+  keepUndeliverableMarks,
+  toContactRecord,
+} from "../domain/contact.js";
 import { fieldErrors } from "../domain/validation.js";
 import { dynamo } from "../shared/clients.js";
 import { requireEnv } from "../shared/config.js";
@@ -18,7 +23,11 @@ export const handler = (event: APIGatewayProxyEvent): Promise<APIGatewayProxyRes
       const request = contactRequestSchema.safeParse(jsonBody(event));
       if (!request.success)
         return badRequest("invalid contact details", fieldErrors(request.error));
-      const record = toContactRecord(appId, userId, request.data, new Date());
+      // A client re-sending an address that bounced must not make it deliverable again.
+      const record = keepUndeliverableMarks(
+        await contacts.get(appId, userId),
+        toContactRecord(appId, userId, request.data, new Date()),
+      );
       await contacts.put(record);
       logger.info("contact stored", { appId, userId: userId });
       return json(200, {

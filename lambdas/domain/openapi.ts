@@ -82,7 +82,14 @@ const consentSchema = z.object({
 });
 
 export const channelConsentSchema = z
-  .object({ reachable: z.boolean(), consent: consentSchema.nullable() })
+  .object({
+    reachable: z.boolean(),
+    consent: consentSchema.nullable(),
+    undeliverable: z
+      .object({ reason: z.enum(["bounce", "complaint", "invalid_token"]), at: z.string() })
+      .optional()
+      .meta({ description: "Set when the provider reported the address or device unusable" }),
+  })
   .meta({ description: "Whether the user can be reached on a channel and their consent" });
 
 const consentByChannelSchema = z
@@ -147,12 +154,18 @@ export const erasureResponseSchema = z.object({
       featureRecords: z.number().int().nonnegative(),
       contact: z.number().int().nonnegative(),
       ledgerEntries: z.number().int().nonnegative(),
-      outboxLines: z
+      heldMessages: z
         .number()
         .int()
         .nonnegative()
-        .optional()
-        .meta({ description: "Local mode only" }),
+        .meta({ description: "Messages held back by quiet hours, dropped unsent" }),
+      runLists: z.number().int().nonnegative().meta({
+        description: "Scoring runs' lists of high-value users at risk the user was taken out of",
+      }),
+      outboxLines: z.number().int().nonnegative().optional().meta({
+        description:
+          "Local mode only: outbox lines removed (the user's messages and alerts) or redacted (digests listing the user)",
+      }),
     })
     .meta({ description: "How many records of each kind were erased" }),
 });
@@ -351,7 +364,43 @@ const OPERATIONS: Readonly<Record<RouteKey, JsonObject>> = {
       ...COMMON_ERRORS,
     },
   },
+  "GET /v1/reports/winback": {
+    operationId: "getWinbackReport",
+    tags: ["reports"],
+    summary: "Win-back by experiment, variant and control, with uplift",
+    description:
+      "Per experiment, for the control group and each variant: targeted, sent, delivered, " +
+      "opened/clicked where known, won back, rate; for each variant the uplift over control " +
+      "with a 95 % confidence interval (Newcombe) and p-value, revenue won back and cost per " +
+      "won-back user. Win-back windows start at each warning's as-of time for every group.",
+    parameters: [
+      queryParameter("experiment", "Only this experiment", { type: "string" }),
+      queryParameter("windowDays", "Days after the action a win-back counts (default 30)", {
+        type: "integer",
+        minimum: 1,
+        maximum: 365,
+      }),
+      queryParameter("winback", "What counts as won back (default purchase)", {
+        type: "string",
+        enum: ["purchase", "activity"],
+      }),
+      queryParameter("from", "Actions on or after this day or instant", { type: "string" }),
+      queryParameter("to", "Actions on or before this day or instant", { type: "string" }),
+    ],
+    responses: {
+      "200": {
+        description: "The report (its shape is documented in docs/actions.md)",
+        content: { "application/json": { schema: { type: "object" } } },
+      },
+      "400": errorResponse("A query parameter is invalid; `errors` says which and why"),
+      ...COMMON_ERRORS,
+    },
+  },
 };
+
+function queryParameter(name: string, description: string, schema: JsonObject): JsonObject {
+  return { name, in: "query", required: false, description, schema };
+}
 
 export const OPENAPI_LOCAL_SERVER = "http://127.0.0.1:3000";
 

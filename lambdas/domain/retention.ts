@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { Channel } from "../../lib/topology.js";
+import type { Offer } from "./actions/action-record.js";
 import { REASON_CODES } from "./reasons.js";
 import type { RiskAssessment } from "./risk.js";
 
@@ -24,6 +25,11 @@ export const warningSchema = z.object({
   tier: z.enum(["low", "medium", "high", "critical"]),
   score: z.number().min(0).max(1),
   reasons: z.array(reasonSchema),
+  /** Who the user is to the business; the policy decides by them. Absent in older warnings. */
+  valueTier: z.enum(["high", "standard"]).optional(),
+  lifecycleStage: z.enum(["new", "growth", "mature"]).optional(),
+  /** Spend in the last 365 days, minor units of the base currency (for marketing's summary). */
+  valueMinor: z.number().int().nonnegative().optional(),
 });
 
 export type Warning = z.infer<typeof warningSchema>;
@@ -40,6 +46,11 @@ export function warningFor(appId: string, userId: string, risk: RiskAssessment):
     tier: risk.tier,
     score: risk.score,
     reasons: risk.reasons.map((reason) => ({ ...reason, params: { ...reason.params } })),
+    ...(risk.valueTier ? { valueTier: risk.valueTier } : {}),
+    ...(risk.lifecycleStage ? { lifecycleStage: risk.lifecycleStage } : {}),
+    ...(risk.valueMinor !== undefined
+      ? { valueMinor: Math.max(0, Math.round(risk.valueMinor)) }
+      : {}),
   };
 }
 
@@ -53,14 +64,36 @@ export const retentionMessageSchema = z.object({
   dedupeKey: z.string().min(1),
   reasons: z.array(reasonSchema),
   plannedAt: z.string(),
+  /** The warning's logical time: win-back windows start here. */
+  asOf: z.string().optional(),
+  /** What the policy chose; absent in messages planned before policies existed. */
+  template: z.string().min(1).optional(),
+  offer: z
+    .object({ amount: z.number().positive(), currency: z.string().min(1) })
+    .nullable()
+    .optional(),
+  /** The cooldown key and its length: one campaign does not write to a user twice in a row. */
+  campaign: z.string().min(1).optional(),
+  cooldownDays: z.number().int().nonnegative().optional(),
 });
 
 export type RetentionMessage = z.infer<typeof retentionMessageSchema>;
+
+/** What the policy decided to send, as the message carries it. */
+export interface MessageChoice {
+  readonly template: string;
+  readonly offer: Offer | null;
+  readonly campaign: string;
+  readonly cooldownDays: number;
+}
+
+export const DEFAULT_CAMPAIGN = "retention";
 
 export function retentionMessageFor(
   warning: Warning,
   channel: Channel,
   now: Date,
+  choice?: MessageChoice,
 ): RetentionMessage {
   return {
     v: 1,
@@ -71,5 +104,14 @@ export function retentionMessageFor(
     dedupeKey: `${warning.warningId}|${channel}|step1`,
     reasons: warning.reasons,
     plannedAt: now.toISOString(),
+    asOf: warning.asOf,
+    ...(choice
+      ? {
+          template: choice.template,
+          offer: choice.offer,
+          campaign: choice.campaign,
+          cooldownDays: choice.cooldownDays,
+        }
+      : {}),
   };
 }

@@ -50,6 +50,8 @@ export interface RiskAssessment {
   readonly model: string;
   readonly lifecycleStage?: LifecycleStage;
   readonly valueTier?: ValueTier;
+  /** Spend in the last 365 days, minor units of the base currency. */
+  readonly valueMinor?: number;
 }
 
 /** Scoring as of a moment before the user's first event: there is no user to score yet. */
@@ -352,6 +354,7 @@ export function assessRisk(
     model: labelOf(options.models),
     lifecycleStage: indicators.lifecycleStage,
     valueTier: indicators.valueTier,
+    valueMinor: indicators.revenue365Minor,
   };
 }
 

@@ -1,6 +1,8 @@
 /**
  * What a scoring run did, added up from its segments: users scored, at risk, warned, skipped and
- * scored from old-schema records; users by tier and by reason; how long it took.
+ * scored from old-schema records; users by tier and by reason; high-value users at high or
+ * critical risk (the most urgent of them are merged separately, see mergeTopHighValue in
+ * marketing.ts); how long it took.
  */
 import type { ReasonCode } from "./reasons.js";
 import type { RiskTier } from "./risk-tiers.js";
@@ -15,6 +17,7 @@ export interface SegmentTotals {
   readonly legacy: number;
   readonly byTier: Readonly<Record<RiskTier, number>>;
   readonly byReason: Readonly<Partial<Record<ReasonCode, number>>>;
+  readonly highValueAtRisk: number;
 }
 
 export function emptyTotals(): SegmentTotals {
@@ -26,6 +29,7 @@ export function emptyTotals(): SegmentTotals {
     legacy: 0,
     byTier: { low: 0, medium: 0, high: 0, critical: 0 },
     byReason: {},
+    highValueAtRisk: 0,
   };
 }
 
@@ -45,6 +49,7 @@ export function addTotals(a: SegmentTotals, b: Partial<SegmentTotals>): SegmentT
     legacy: a.legacy + (b.legacy ?? 0),
     byTier,
     byReason,
+    highValueAtRisk: a.highValueAtRisk + (b.highValueAtRisk ?? 0),
   };
 }
 
@@ -71,6 +76,9 @@ export function renderRunSummary(summary: {
     `  scored ${t.scored} · at risk ${t.atRisk} · warned ${t.warned} · old-schema ${t.legacy} · unreadable ${t.skipped}`,
     `  by tier: ${RISK_TIERS.map((tier) => `${tier} ${t.byTier[tier]}`).join(", ")}`,
     `  by reason: ${reasons || "none"}`,
+    ...(t.highValueAtRisk
+      ? [`  high-value users at high or critical risk: ${t.highValueAtRisk}`]
+      : []),
     `  model: ${summary.models.join(", ") || "none"}`,
   ].join("\n");
 }

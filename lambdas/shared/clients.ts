@@ -16,6 +16,16 @@ let sqsClient: SQSClient | undefined;
 let snsClient: SNSClient | undefined;
 let sesClient: SESv2Client | undefined;
 
+/**
+ * Providers (SES, SNS SMS/push) that hang must not hold a sender until its Lambda times out: each
+ * attempt gives up after a few seconds and the SDK retries with exponential backoff and jitter
+ * (standard mode, 3 attempts); what still fails goes back to SQS and, at last, to the DLQ.
+ */
+const PROVIDER_CALLS = {
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
+} as const;
+
 function endpointOf(name: (typeof ENV)[keyof typeof ENV]): { endpoint?: string } {
   const endpoint = optionalEnv(name);
   return endpoint ? { endpoint } : {};
@@ -38,11 +48,11 @@ export function sqs(): SQSClient {
 }
 
 export function sns(): SNSClient {
-  snsClient ??= new SNSClient(endpointOf(ENV.snsEndpoint));
+  snsClient ??= new SNSClient({ ...PROVIDER_CALLS, ...endpointOf(ENV.snsEndpoint) });
   return snsClient;
 }
 
 export function ses(): SESv2Client {
-  sesClient ??= new SESv2Client({});
+  sesClient ??= new SESv2Client({ ...PROVIDER_CALLS });
   return sesClient;
 }

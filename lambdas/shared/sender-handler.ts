@@ -1,12 +1,16 @@
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import type { Channel } from "../../lib/topology.js";
+import { type Channel, functions } from "../../lib/topology.js";
+import { DynamoActionLedger } from "../adapters/dynamo-action-ledger.js";
 import { DynamoContactStore } from "../adapters/dynamo-contact-store.js";
 import { DynamoErasureRegistry } from "../adapters/dynamo-erasure-registry.js";
 import { DynamoLedger } from "../adapters/dynamo-ledger.js";
 import { providerFor } from "../adapters/providers/provider-for.js";
+import { SqsEventQueue } from "../adapters/sqs-queue.js";
 import { retentionMessageSchema } from "../domain/retention.js";
 import { deliverMessage } from "../use-cases/deliver-message.js";
-import { dynamo } from "./clients.js";
+import { actionsConfigFromEnv } from "./actions-config.js";
+import { dynamo, sqs } from "./clients.js";
+import { now } from "./clock.js";
 import { requireEnv } from "./config.js";
 import { ENV } from "./env-names.js";
 import { logger } from "./logger.js";
@@ -18,9 +22,15 @@ const DEFAULT_LEASE_MS = 60_000;
 /** The sms, email and push functions differ only in their channel and provider. */
 export function senderHandler(channel: Channel) {
   const contacts = new DynamoContactStore(dynamo(), requireEnv(ENV.contactsTable));
-  const ledger = new DynamoLedger(dynamo(), requireEnv(ENV.ledgerTable));
+  const ledger = new DynamoLedger(dynamo(), requireEnv(ENV.ledgerTable), now);
   const provider = providerFor(channel);
   const erasures = new DynamoErasureRegistry(dynamo(), requireEnv(ENV.ledgerTable));
+  const actionLedger = new DynamoActionLedger(dynamo(), requireEnv(ENV.ledgerTable), now);
+  const { quietHours, frequencyCap, templates } = actionsConfigFromEnv();
+  const eventsQueueUrl = functions[channel].access.sendsTo?.includes("events")
+    ? requireEnv(ENV.eventsQueueUrl)
+    : undefined;
+  const signals = eventsQueueUrl ? new SqsEventQueue(sqs(), eventsQueueUrl) : undefined;
 
   return (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
     processBatch(event, context, async (record) => {
@@ -33,6 +43,11 @@ export function senderHandler(channel: Channel) {
         ledger,
         provider,
         erasures,
+        slots: actionLedger,
+        deferred: actionLedger,
+        rules: { quietHours, frequencyCap, templates },
+        now,
+        ...(signals ? { signals } : {}),
         onRecordFailure: (sent, error) =>
           logger.error("sent, but the outcome could not be recorded", {
             dedupeKey: sent.dedupeKey,

@@ -1,4 +1,12 @@
+import { DEFAULT_CURRENCY_TABLE } from "../domain/currency.js";
 import { FEATURES_SCHEMA_VERSION, type UserProfile } from "../domain/features.js";
+import {
+  type HighValueAtRisk,
+  highValueAtRiskFor,
+  isHighValueAtRisk,
+  mergeTopHighValue,
+  TOP_HIGH_VALUE,
+} from "../domain/marketing.js";
 import type { ReasonCode } from "../domain/reasons.js";
 import { type Warning, warningFor } from "../domain/retention.js";
 import {
@@ -19,6 +27,12 @@ export interface ScoringJob {
   readonly asOf: string;
   readonly segment: number;
   readonly totalSegments: number;
+}
+
+/** What the segment keeps about high-value users at risk, for the run's marketing digest. */
+export interface HighValueOptions {
+  /** The base currency the values are in (CURRENCY_TABLE's base). */
+  readonly currency: string;
 }
 
 /** Risk writes of one page in flight at once: one at a time, a first run is bound by the writes. */
@@ -51,10 +65,27 @@ async function saveRisks(
   if (failure !== undefined) throw failure.error;
 }
 
+const TIER_RANK: Readonly<Record<RiskAssessment["tier"], number>> = {
+  low: 0,
+  medium: 1,
+  high: 2,
+  critical: 3,
+};
+
+/** False when a full list's last entry is more urgent by tier or score (value only breaks ties). */
+function mayEnterTop(top: readonly HighValueAtRisk[], risk: RiskAssessment): boolean {
+  const last = top.length >= TOP_HIGH_VALUE ? top[top.length - 1] : undefined;
+  if (!last) return true;
+  const byTier = TIER_RANK[risk.tier] - TIER_RANK[last.tier];
+  return byTier > 0 || (byTier === 0 && risk.score >= last.score);
+}
+
 /**
  * Scores one scan segment. A warning is queued before the risk is saved, so a crash in between
  * repeats the (deterministic, deduplicated downstream) warning instead of losing it; a user who
  * is already at this level gets no second warning, which makes a redelivered segment harmless.
+ * High-value users at high or critical risk are counted, and the TOP_HIGH_VALUE most urgent
+ * kept for the run's marketing digest.
  */
 export async function scoreSegment(
   job: ScoringJob,
@@ -62,6 +93,7 @@ export async function scoreSegment(
   warnings: MessageQueue<Warning>,
   options: ScoringOptions | ((appId: string) => Promise<ScoringOptions>),
   clock: () => number = Date.now,
+  highValue: HighValueOptions = { currency: DEFAULT_CURRENCY_TABLE.base },
 ): Promise<SegmentSummary> {
   const started = clock();
   // Models are per app; each app's are looked up once per segment.
@@ -85,9 +117,12 @@ export async function scoreSegment(
   let warned = 0;
   let skipped = 0;
   let legacy = 0;
+  let highValueAtRisk = 0;
+  let topHighValue: HighValueAtRisk[] = [];
   for await (const page of profiles.scanSegment(job.segment, job.totalSegments)) {
     const escalations: Warning[] = [];
     const updates: { profile: UserProfile; risk: RiskAssessment }[] = [];
+    const candidates: HighValueAtRisk[] = [];
     for (const profile of page) {
       let risk: RiskAssessment;
       // Outside the try: a model store that cannot answer fails the segment (it is retried),
@@ -112,6 +147,15 @@ export async function scoreSegment(
         addToHistograms(histograms, cohortKey(risk.lifecycleStage, risk.valueTier), risk.score);
       }
       if (risk.atRisk) atRisk += 1;
+      if (isHighValueAtRisk(risk.tier, risk.valueTier)) {
+        highValueAtRisk += 1;
+        // The value takes its indicators again: only for a user who can still make the list.
+        if (mayEnterTop(topHighValue, risk)) {
+          candidates.push(
+            highValueAtRiskFor(profile, risk, highValue.currency, appOptions.indicators),
+          );
+        }
+      }
       if (isEscalation(profile.risk, risk))
         escalations.push(warningFor(profile.appId, profile.userId, risk));
       if (riskChanged(profile.risk, risk)) updates.push({ profile, risk });
@@ -119,6 +163,9 @@ export async function scoreSegment(
     if (escalations.length > 0) await warnings.send(escalations);
     warned += escalations.length;
     await saveRisks(profiles, updates);
+    if (candidates.length > 0) {
+      topHighValue = mergeTopHighValue(topHighValue, candidates, TOP_HIGH_VALUE);
+    }
   }
   return {
     scored,
@@ -128,6 +175,8 @@ export async function scoreSegment(
     legacy,
     byTier,
     byReason,
+    highValueAtRisk,
+    topHighValue,
     histograms,
     durationMs: clock() - started,
     model:

@@ -2,7 +2,12 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { DynamoContactStore } from "../adapters/dynamo-contact-store.js";
 import { DynamoErasureRegistry } from "../adapters/dynamo-erasure-registry.js";
 import { DynamoFeatureStore } from "../adapters/dynamo-feature-store.js";
-import { deletePartition, deleteSingleItem } from "../adapters/dynamo-user-eraser.js";
+import {
+  deleteHeldMessages,
+  deletePartition,
+  deleteSingleItem,
+  eraseFromRunLists,
+} from "../adapters/dynamo-user-eraser.js";
 import { eraseFromOutbox } from "../adapters/outbox-eraser.js";
 import { consentSummary } from "../domain/contact.js";
 import { DEFAULT_INDICATOR_OPTIONS, deriveIndicators } from "../domain/indicators.js";
@@ -43,14 +48,19 @@ async function describeUser(appId: string, userId: string): Promise<APIGatewayPr
 /** Erasure: every record about the user, in every store, and a count of what went. */
 async function eraseUser(appId: string, userId: string): Promise<APIGatewayProxyResult> {
   const client = dynamo();
+  // First: from now on, events, warnings and messages still queued for the user meet this
+  // tombstone (it holds a hash, not the ID) and are dropped, so none can write a record of the
+  // user while the stores below are being emptied.
+  await erasures.recordErasure(appId, userId, new Date());
   const erased = {
     featureRecords: await deletePartition(client, usersTable, appId, userId),
     contact: await deleteSingleItem(client, contactsTable, appId, userId),
+    // Before the partition: the pointers to the held messages are in it.
+    heldMessages: await deleteHeldMessages(client, ledgerTable, appId, userId),
     ledgerEntries: await deletePartition(client, ledgerTable, appId, userId),
+    runLists: await eraseFromRunLists(client, ledgerTable, appId, userId),
     ...(outboxPath ? { outboxLines: await eraseFromOutbox(outboxPath, appId, userId) } : {}),
   };
-  // Messages still queued for the user will meet this tombstone (it holds a hash, not the ID).
-  await erasures.recordErasure(appId, userId, new Date());
   logger.info("user erased", { appId, userId, ...erased });
   return json(200, { userId, erased });
 }

@@ -1,15 +1,17 @@
-import { ArnFormat, Stack, Validations } from "aws-cdk-lib";
+import { ArnFormat, Duration, Stack, Validations } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
+import * as ses from "aws-cdk-lib/aws-ses";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subs from "aws-cdk-lib/aws-sns-subscriptions";
 import { Construct } from "constructs";
 import { ENV } from "../../lambdas/shared/env-names.js";
 import type { StageConfig } from "../config.js";
-import { type Channel, type QueueName, topics } from "../topology.js";
+import { type Channel, type QueueName, schedules, topics } from "../topology.js";
 import { AppFunction } from "./app-function.js";
 import type { FeatureStore } from "./feature-store.js";
 import { QueueWithDlq } from "./queue-with-dlq.js";
+import { ScheduledJob } from "./scheduled-job.js";
 import { SecureTopic } from "./secure-topic.js";
 
 export interface ActionsProps {
@@ -32,6 +34,10 @@ export class Actions extends Construct {
   readonly channelQueues: Readonly<Partial<Record<QueueName, QueueWithDlq>>>;
   readonly retentionTopic: SecureTopic;
   readonly marketingTopic: SecureTopic;
+  readonly releaseJob: ScheduledJob;
+  readonly feedbackTopic: SecureTopic;
+  readonly sesConfigurationSet: ses.ConfigurationSet;
+  readonly feedbackFunction: AppFunction;
   readonly functions: readonly AppFunction[];
 
   constructor(scope: Construct, id: string, props: ActionsProps) {
@@ -41,6 +47,7 @@ export class Actions extends Construct {
     const plan = new AppFunction(this, "Plan", { name: "plan", config });
     store.bindTables(plan);
     plan.addEnvironment(ENV.channelPreference, config.channelPreference.join(","));
+    if (config.currencyTable) plan.addEnvironment(ENV.currencyTable, config.currencyTable);
     this.warningsQueue = new QueueWithDlq(this, "WarningsQueue", { name: "warnings" });
     this.warningsQueue.attachConsumer(plan);
 
@@ -59,6 +66,23 @@ export class Actions extends Construct {
       displayName: "churnwatch",
     });
     this.retentionTopic.bindPublisher(plan);
+    this.marketingTopic.bindPublisher(plan);
+
+    // Quiet hours hold messages back; this job hands them to their channel when the hold ends.
+    const release = new AppFunction(this, "Release", { name: schedules.release.target, config });
+    store.bindTables(release);
+    this.retentionTopic.bindPublisher(release);
+    this.releaseJob = new ScheduledJob(this, "ReleaseSchedule", {
+      config,
+      schedule: schedules.release,
+      target: release,
+      maxEventAge: Duration.minutes(30),
+    });
+
+    const feedback = this.buildFeedback(config, store, topicKey);
+    this.feedbackTopic = feedback.topic;
+    this.sesConfigurationSet = feedback.configurationSet;
+    this.feedbackFunction = feedback.fn;
 
     const senders: AppFunction[] = [];
     const channelQueues: Partial<Record<QueueName, QueueWithDlq>> = {};
@@ -88,8 +112,20 @@ export class Actions extends Construct {
       senders.push(sender);
       this.allowProviderSend(channel, sender, config);
     }
+    channelQueues.feedback = feedback.queue;
     this.channelQueues = channelQueues;
-    this.functions = [plan, ...senders];
+    this.functions = [plan, release, ...senders, this.feedbackFunction];
+    // Checked together at synth (lib/config.ts) and again at each cold start.
+    for (const fn of [plan, ...senders]) {
+      for (const [name, value] of [
+        [ENV.retentionPolicy, config.retentionPolicy],
+        [ENV.templates, config.templates],
+        [ENV.quietHours, config.quietHours],
+        [ENV.frequencyCap, config.frequencyCap],
+      ] as const) {
+        if (value) fn.addEnvironment(name, value);
+      }
+    }
 
     if (config.marketingEmail) {
       const digest = this.marketingTopic.topic.addSubscription(
@@ -102,6 +138,47 @@ export class Actions extends Construct {
           "and the next digest supersedes a lost one.",
       });
     }
+  }
+
+  /**
+   * SES bounce and complaint events: configuration set → feedback topic → feedback queue (SNS
+   * envelope kept, signature checked) → feedback λ, which marks the address undeliverable.
+   */
+  private buildFeedback(config: StageConfig, store: FeatureStore, topicKey: kms.Key) {
+    const feedbackTopic = new SecureTopic(this, "FeedbackTopic", {
+      name: "feedback",
+      masterKey: topicKey,
+    });
+    // SES publishes bounce and complaint events into the encrypted topic.
+    topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal("ses.amazonaws.com")],
+        actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+        resources: ["*"],
+        conditions: { StringEquals: { "aws:SourceAccount": Stack.of(this).account } },
+      }),
+    );
+    const configurationSet = new ses.ConfigurationSet(this, "EmailConfigurationSet", {
+      reputationMetrics: true,
+    });
+    configurationSet.addEventDestination("BouncesAndComplaints", {
+      destination: ses.EventDestination.snsTopic(feedbackTopic.topic),
+      events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
+    });
+
+    const feedback = new AppFunction(this, "Feedback", { name: "feedback", config });
+    store.bindTables(feedback);
+    const subscription = topics.feedback.subscriptions[0];
+    if (!subscription) throw new Error("the feedback topic has no subscription in the topology");
+    const queue = new QueueWithDlq(this, "FeedbackQueue", { name: subscription.queue });
+    feedbackTopic.topic.addSubscription(
+      new subs.SqsSubscription(queue.queue, {
+        rawMessageDelivery: subscription.rawMessageDelivery ?? true,
+        deadLetterQueue: queue.deadLetterQueue,
+      }),
+    );
+    queue.attachConsumer(feedback);
+    return { topic: feedbackTopic, configurationSet, fn: feedback, queue };
   }
 
   private allowProviderSend(channel: Channel, sender: AppFunction, config: StageConfig): void {
@@ -123,19 +200,32 @@ export class Actions extends Construct {
       }
       case "email": {
         sender.addEnvironment(ENV.emailFrom, config.emailFrom);
+        sender.addEnvironment(
+          ENV.sesConfigurationSet,
+          this.sesConfigurationSet.configurationSetName,
+        );
         const domain = config.emailFrom.slice(config.emailFrom.lastIndexOf("@") + 1);
         sender.addToRolePolicy(
           new iam.PolicyStatement({
             actions: ["ses:SendEmail"],
             // SES checks the address identity or, when only the domain is verified, the domain.
-            resources: [config.emailFrom, domain].map((identity) =>
+            resources: [
+              ...[config.emailFrom, domain].map((identity) =>
+                stack.formatArn({
+                  service: "ses",
+                  resource: "identity",
+                  resourceName: identity,
+                  arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+                }),
+              ),
+              // SendEmail with a configuration set is authorized against the set too.
               stack.formatArn({
                 service: "ses",
-                resource: "identity",
-                resourceName: identity,
+                resource: "configuration-set",
+                resourceName: this.sesConfigurationSet.configurationSetName,
                 arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
               }),
-            ),
+            ],
             conditions: { StringEquals: { "ses:FromAddress": config.emailFrom } },
           }),
         );

@@ -52,6 +52,7 @@ const FUNCTION_IDS: Readonly<Partial<Record<FunctionName, string>>> = {
   contact: "Contact",
   users: "Users",
   features: "Features",
+  reports: "Reports",
 };
 
 // Gateway responses are rendered without VTL; `messageString` is already a quoted JSON string.
@@ -117,6 +118,8 @@ export class Ingestion extends Construct {
     if (config.rulesConfig) fn("features").addEnvironment(ENV.rulesConfig, config.rulesConfig);
     if (config.promotions) fn("features").addEnvironment(ENV.promotions, config.promotions);
     fn("features").addEnvironment(ENV.promotionDampingDays, String(config.promotionDampingDays));
+    if (config.currencyTable) fn("reports").addEnvironment(ENV.currencyTable, config.currencyTable);
+    if (config.messageCosts) fn("reports").addEnvironment(ENV.messageCosts, config.messageCosts);
 
     const accessLogs = new LogGroup(this, "AccessLogs", {
       retention: config.logRetention,

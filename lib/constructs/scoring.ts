@@ -1,15 +1,14 @@
-import { Duration, Validations } from "aws-cdk-lib";
-import * as events from "aws-cdk-lib/aws-events";
-import * as targets from "aws-cdk-lib/aws-events-targets";
-import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
-import * as sqs from "aws-cdk-lib/aws-sqs";
+import { Duration } from "aws-cdk-lib";
+import type * as events from "aws-cdk-lib/aws-events";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { ENV } from "../../lambdas/shared/env-names.js";
 import type { StageConfig } from "../config.js";
-import { DLQ_RETENTION_DAYS, schedules } from "../topology.js";
+import { schedules } from "../topology.js";
 import { AppFunction } from "./app-function.js";
 import type { FeatureStore } from "./feature-store.js";
 import { QueueWithDlq } from "./queue-with-dlq.js";
+import { ScheduledJob } from "./scheduled-job.js";
 
 export interface ScoringProps {
   readonly config: StageConfig;
@@ -18,8 +17,6 @@ export interface ScoringProps {
   readonly warningsQueue: QueueWithDlq;
 }
 
-/** Retries of a scheduled run, by EventBridge and by Lambda's asynchronous invocation. */
-const SCHEDULE_RETRY_ATTEMPTS = 2;
 /** A scoring run older than this is stale: the next day's run covers it. */
 const SCHEDULE_MAX_EVENT_AGE = Duration.hours(6);
 
@@ -63,41 +60,16 @@ export class Scoring extends Construct {
     if (config.promotions) score.addEnvironment(ENV.promotions, config.promotions);
     score.addEnvironment(ENV.promotionDampingDays, String(config.promotionDampingDays));
     score.addEnvironment(ENV.highValueThreshold, String(config.highValueThreshold));
+    // The digest states values in the base currency.
+    if (config.currencyTable) score.addEnvironment(ENV.currencyTable, config.currencyTable);
 
-    dispatch.acknowledgeNoAsyncDlq(
-      "Asynchronous failures go to an on-failure destination (the schedule DLQ), the successor " +
-        "of the DeadLetterConfig cdk-nag looks for.",
-    );
-
-    this.scheduleDeadLetterQueue = new sqs.Queue(this, "ScheduleDlq", {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(DLQ_RETENTION_DAYS),
-    });
-    const isDlqReason =
-      "This queue is itself a dead-letter queue: of the scoring schedule's EventBridge target " +
-      "and of score-dispatch's asynchronous invocations (cdk-nag only recognises SQS redrive).";
-    Validations.of(this.scheduleDeadLetterQueue).acknowledge(
-      { id: "AwsSolutions-SQS3", reason: isDlqReason },
-      { id: "Serverless-SQSRedrivePolicy", reason: isDlqReason },
-    );
-
-    dispatch.lambda.configureAsyncInvoke({
-      retryAttempts: SCHEDULE_RETRY_ATTEMPTS,
+    const job = new ScheduledJob(this, "ScoringSchedule", {
+      config,
+      schedule,
+      target: dispatch,
       maxEventAge: SCHEDULE_MAX_EVENT_AGE,
-      onFailure: new SqsDestination(this.scheduleDeadLetterQueue),
     });
-
-    this.rule = new events.Rule(this, "Schedule", {
-      description: `churnwatch ${config.stage}: ${schedule.job} run`,
-      schedule: events.Schedule.expression(schedule.expression),
-      targets: [
-        new targets.LambdaFunction(dispatch.lambda, {
-          retryAttempts: SCHEDULE_RETRY_ATTEMPTS,
-          maxEventAge: SCHEDULE_MAX_EVENT_AGE,
-          deadLetterQueue: this.scheduleDeadLetterQueue,
-        }),
-      ],
-    });
+    this.scheduleDeadLetterQueue = job.deadLetterQueue;
+    this.rule = job.rule;
   }
 }

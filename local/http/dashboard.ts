@@ -3,6 +3,7 @@
  * refreshes itself, no script. Every value from the data is escaped (user ids and message texts
  * come from API clients), and recipient addresses are left out.
  */
+import type { ArmReport, ExperimentReport, WinbackReport } from "../../lambdas/domain/winback.js";
 import type { OutboxEntry } from "../outbox.js";
 import type { LocalStats } from "../stats.js";
 
@@ -11,6 +12,11 @@ export interface DashboardInput {
   readonly recentOutbox: readonly OutboxEntry[];
   readonly nextFirings: Readonly<Record<string, string>>;
   readonly generatedAt: Date;
+  /**
+   * The local app's win-back report (`winbackReport` with the default query); the section is
+   * left out when undefined, and says why when the report could not be made.
+   */
+  readonly winback?: WinbackReport | { readonly error: string };
 }
 
 const EXCERPT_CHARS = 120;
@@ -32,6 +38,84 @@ function excerpt(entry: OutboxEntry): string {
 
 function card(label: string, value: number): string {
   return `<div class="card"><div class="value">${value}</div><div class="label">${escapeHtml(label)}</div></div>`;
+}
+
+const percent = (value: number | null) => (value === null ? "–" : `${(value * 100).toFixed(1)}%`);
+const known = (value: number | null) => (value === null ? "–" : String(value));
+/** Money: cents, or four decimals for sums below 1 (a few e-mails cost a fraction of a fen). */
+const amount = (value: number | null) =>
+  value === null ? "–" : value.toFixed(value === 0 || Math.abs(value) >= 1 ? 2 : 4);
+const points = (value: number) => `${value >= 0 ? "+" : ""}${(value * 100).toFixed(1)}`;
+
+function armRow(arm: ArmReport): string {
+  const uplift = arm.uplift
+    ? `${points(arm.uplift.difference)} pp [${points(arm.uplift.ci95.low)}, ${points(
+        arm.uplift.ci95.high,
+      )}]`
+    : "";
+  const p = arm.uplift
+    ? arm.uplift.pValue < 0.001
+      ? "&lt;0.001"
+      : arm.uplift.pValue.toFixed(3)
+    : "";
+  const cells = [
+    escapeHtml(arm.arm),
+    String(arm.targeted),
+    String(arm.sent),
+    String(arm.delivered),
+    known(arm.opened),
+    known(arm.clicked),
+    String(arm.wonBack),
+    percent(arm.rate),
+    escapeHtml(uplift),
+    p,
+    amount(arm.revenueWonBack),
+    amount(arm.cost.total),
+    amount(arm.costPerWonBack),
+  ];
+  return `<tr>${cells.map((cell) => `<td>${cell}</td>`).join("")}</tr>`;
+}
+
+function experimentTable(experiment: ExperimentReport, currency: string): string {
+  const title =
+    experiment.experimentId === null
+      ? "Outside experiments"
+      : `Experiment ${escapeHtml(experiment.experimentId)}`;
+  const arms = [...(experiment.control ? [experiment.control] : []), ...experiment.variants];
+  const rows =
+    arms.length === 0
+      ? `<tr><td colspan="13" class="muted">Nobody targeted.</td></tr>`
+      : arms.map(armRow).join("");
+  const code = escapeHtml(currency);
+  return `<h3>${title}</h3>
+<table>
+<tr><th>arm</th><th>targeted</th><th>sent</th><th>delivered</th><th>opened</th><th>clicked</th><th>won back</th><th>rate</th><th>uplift vs control (95% CI)</th><th>p</th><th>revenue (${code})</th><th>cost (${code})</th><th>cost / won back</th></tr>
+${rows}
+</table>`;
+}
+
+function winbackSection(winback: DashboardInput["winback"]): string {
+  if (winback === undefined) return "";
+  if ("error" in winback) {
+    return `<h2>Win-back</h2>
+<p class="warn">The win-back report could not be made: ${escapeHtml(winback.error)}</p>
+`;
+  }
+  const what = winback.winback === "purchase" ? "a purchase" : "activity";
+  const body =
+    winback.experiments.length === 0
+      ? `<p class="muted">No actions recorded yet.</p>`
+      : winback.experiments
+          .map((experiment) => experimentTable(experiment, winback.currency))
+          .join("\n");
+  const warnings = winback.warnings
+    .map((warning) => `<div class="muted">${escapeHtml(warning)}</div>`)
+    .join("");
+  return `<h2>Win-back — ${what} within ${winback.windowDays} days</h2>
+<div class="muted">– = unknown: the profiles cannot tell, or nothing was delivered</div>
+${body}
+${warnings}
+`;
 }
 
 export function renderDashboard(input: DashboardInput): string {
@@ -98,7 +182,7 @@ ${queueRows}
 <tr><th>at</th><th>channel</th><th>user</th><th>message</th></tr>
 ${outboxRows}
 </table>
-</body>
+${winbackSection(input.winback)}</body>
 </html>
 `;
 }

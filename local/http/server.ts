@@ -9,6 +9,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { now } from "../../lambdas/shared/clock.js";
 import type { FunctionName, RouteSpec } from "../../lib/topology.js";
 import { AsOfError, parseAsOf } from "../as-of.js";
 import { EnvironmentError, errorMessage } from "../errors.js";
@@ -16,6 +17,7 @@ import type { IdleReport } from "../idle.js";
 import type { LocalLogger } from "../log.js";
 import { FunctionTimeoutError } from "../runtime/function-runtime.js";
 import type { LocalStats } from "../stats.js";
+import { type ListActions, LOCAL_ACTIONS_PATH, serveActions } from "./actions-route.js";
 import {
   buildAuthorizerEvent,
   buildProxyEvent,
@@ -23,6 +25,7 @@ import {
   type HttpRequestInput,
   headerValue,
 } from "./api-gateway-events.js";
+import { handleClockRoute, LOCAL_CLOCK_PATH } from "./clock-routes.js";
 import { type ExportBtydCbs, LOCAL_EXPORT_BTYD_CBS, serveBtydCbsExport } from "./export-route.js";
 import { handleKeyRoutes, type LocalKeyBackend } from "./keys-routes.js";
 import { handleModelRoutes, type LocalModelBackend } from "./model-routes.js";
@@ -51,6 +54,8 @@ export interface LocalEndpoints {
   readonly promotions?: LocalPromotionBackend;
   /** `/_local/models/*`, `/_local/evaluate`, `/_local/runs/*` (`fit`, `train`, `evaluate`, `score`). */
   readonly models?: LocalModelBackend;
+  /** `GET /_local/actions` (`churnwatch simulate --treatment-effect`): the key's app's action records. */
+  readonly actions?: ListActions;
 }
 
 export class UnknownScheduleError extends Error {
@@ -148,6 +153,12 @@ export function createRequestHandler(
     if (models && (await handleModelRoutes(models, request, response, deps.apiKeyHeader))) {
       return true;
     }
+    if (path === LOCAL_CLOCK_PATH) {
+      if (await authorizeLocal(deps, request, response)) {
+        await handleClockRoute(request, response, path);
+      }
+      return true;
+    }
     if (path === "/_local/stats" && method === "GET") {
       if (await authorizeLocal(deps, request, response)) {
         sendJson(response, 200, await deps.local.stats());
@@ -165,6 +176,14 @@ export function createRequestHandler(
       if (await authorizeLocal(deps, request, response)) {
         const key = headerValue(request.rawHeaders, deps.apiKeyHeader) as string;
         await serveBtydCbsExport(exportBtydCbs, key, request, response);
+      }
+      return true;
+    }
+    const listActions = deps.local.actions;
+    if (path === LOCAL_ACTIONS_PATH && method === "GET" && listActions) {
+      if (await authorizeLocal(deps, request, response)) {
+        const key = headerValue(request.rawHeaders, deps.apiKeyHeader) as string;
+        await serveActions(listActions, key, request, response);
       }
       return true;
     }
@@ -204,7 +223,7 @@ export function createRequestHandler(
       sendJson(response, 413, tooLarge(SCHEDULE_BODY_LIMIT), { connection: "close" });
       return;
     }
-    let asOf = new Date();
+    let asOf = now();
     const text = body.body.toString("utf8").trim();
     if (text !== "") {
       let parsed: unknown;

@@ -8,6 +8,7 @@
  * batch at a time: enough for a laptop, and it keeps "idle" easy to tell.
  */
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
@@ -40,6 +41,12 @@ export interface PollerOptions {
   readonly windowSeconds: number;
   /** How long a failed message stays invisible before SQS offers it again (for idle checks). */
   readonly visibilityTimeoutSeconds?: number;
+  /**
+   * Offer a failed message again after this many seconds instead of the queue's visibility
+   * timeout (minutes on the sender queues): lets a test see a poison message reach its DLQ
+   * after maxReceiveCount deliveries without waiting a quarter of an hour. Unset on `start`.
+   */
+  readonly retryAfterSeconds?: number;
   readonly waitTimeSeconds?: number;
   readonly invoke: (event: SQSEvent) => Promise<unknown>;
   readonly logger?: LocalLogger;
@@ -127,10 +134,24 @@ export function createPoller(options: PollerOptions): Poller {
     }
   }
 
-  function markRetrying(messages: readonly Message[]): void {
-    const visibleAgainAt = Date.now() + (options.visibilityTimeoutSeconds ?? 30) * 1000;
+  async function markRetrying(messages: readonly Message[]): Promise<void> {
+    const retryAfter = options.retryAfterSeconds ?? options.visibilityTimeoutSeconds ?? 30;
+    const visibleAgainAt = Date.now() + retryAfter * 1000;
     for (const message of messages) {
       if (message.ReceiptHandle) retrying.set(message.ReceiptHandle, visibleAgainAt);
+    }
+    if (options.retryAfterSeconds === undefined) return;
+    for (let start = 0; start < messages.length; start += MAX_PER_RECEIVE) {
+      await options.sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: options.queueUrl,
+          Entries: messages.slice(start, start + MAX_PER_RECEIVE).map((message, index) => ({
+            Id: String(index),
+            ReceiptHandle: message.ReceiptHandle,
+            VisibilityTimeout: options.retryAfterSeconds,
+          })),
+        }),
+      );
     }
   }
 
@@ -148,7 +169,7 @@ export function createPoller(options: PollerOptions): Poller {
         error: errorMessage(error),
         receiveCounts: batch.map((message) => message.Attributes?.ApproximateReceiveCount),
       });
-      markRetrying(batch);
+      await markRetrying(batch);
       return;
     }
     const outcome = interpretBatchResponse(response, ids);
@@ -157,7 +178,7 @@ export function createPoller(options: PollerOptions): Poller {
         queue: name,
         reason: outcome.reason,
       });
-      markRetrying(batch);
+      await markRetrying(batch);
       return;
     }
     const failed = outcome.kind === "partial" ? outcome.failedIds : new Set<string>();
@@ -169,7 +190,7 @@ export function createPoller(options: PollerOptions): Poller {
         messageIds: retried.map((message) => message.MessageId),
         receiveCounts: retried.map((message) => message.Attributes?.ApproximateReceiveCount),
       });
-      markRetrying(retried);
+      await markRetrying(retried);
     }
     await deleteMessages(succeeded);
   }

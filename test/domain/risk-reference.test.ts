@@ -157,6 +157,7 @@ function referenceRisk(
     model: modelLabel(options.models),
     lifecycleStage: indicators.lifecycleStage,
     valueTier: indicators.valueTier,
+    valueMinor: indicators.revenue365Minor,
   };
 }
 

@@ -18,6 +18,7 @@ export function setHandlerEnv(overrides: Record<string, string> = {}): void {
     [ENV.scoringQueueUrl]: "https://sqs.us-east-1.amazonaws.com/1/scoring",
     [ENV.warningsQueueUrl]: "https://sqs.us-east-1.amazonaws.com/1/warnings",
     [ENV.retentionTopicArn]: "arn:aws:sns:us-east-1:1:retention",
+    [ENV.marketingTopicArn]: "arn:aws:sns:us-east-1:1:marketing",
     [ENV.scoringSegments]: "3",
     [ENV.channelProvider]: "aws",
     [ENV.emailFrom]: "no-reply@example.com",

@@ -69,6 +69,13 @@ describe("stage configuration", () => {
     ["promotionDampingDays", -1],
     ["promotionDampingDays", "a week"],
     ["promotionDampingDays", 91],
+    ["retentionPolicy", "{not json"],
+    ["retentionPolicy", { rules: [{ id: "r", channels: ["fax"], template: "we_miss_you" }] }],
+    ["templates", { we_miss_you: { en: { sms: "Hi {nmae}" } } }],
+    ["quietHours", { default: { start: "25:00", end: "09:00" } }],
+    ["quietHours", { timezone: "Mars/Olympus_Mons" }],
+    ["frequencyCap", { maxMessages: 0 }],
+    ["messageCosts", { sms: -1 }],
   ])("refuses %s=%j with an error naming the key", (key, value) => {
     expect(() => from({ [key]: value })).toThrow(ConfigError);
     expect(() => from({ [key]: value })).toThrow(new RegExp(`"${key}"`));
@@ -77,6 +84,38 @@ describe("stage configuration", () => {
   it("fails building the app on a bad context value, before any resource exists", () => {
     expect(() => buildApp({ scoringSegments: 0 })).toThrow(/"scoringSegments".*at least 1/);
     expect(() => buildApp({ stage: "qa" })).toThrow(/"stage".*dev, prod/);
+  });
+});
+
+describe("retention settings", () => {
+  it("refuses a policy naming a template that does not exist, with the exact place", () => {
+    const policy = {
+      rules: [{ id: "welcome", channels: ["email"], template: "welcome_back" }],
+    };
+    expect(() => from({ retentionPolicy: policy })).toThrow(
+      /"retentionPolicy".*policy\.rules\[0\]\.template.*welcome_back/,
+    );
+  });
+
+  it("accepts a policy using a custom template, and passes both to plan and senders as JSON", () => {
+    const templates = {
+      welcome_back: {
+        en: {
+          email: { subject: "Welcome back", text: "{greeting} {reason}" },
+          sms: "{reason} Reply STOP to opt out",
+          push: { title: "Welcome back", body: "See what is new" },
+        },
+        "zh-CN": {
+          email: { subject: "欢迎回来", text: "{greeting}{reason}" },
+          sms: "{reason}回复TD退订",
+          push: { title: "欢迎回来", body: "看看新内容" },
+        },
+      },
+    };
+    const policy = { rules: [{ id: "welcome", channels: ["email"], template: "welcome_back" }] };
+    const c = from({ templates, retentionPolicy: JSON.stringify(policy) });
+    expect(JSON.parse(c.templates ?? "null")).toEqual(templates);
+    expect(JSON.parse(c.retentionPolicy ?? "null")).toEqual(policy);
   });
 });
 

@@ -6,7 +6,9 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_RETENTION_POLICY } from "../../lambdas/domain/actions/policy.js";
 import { startLocal } from "../../local/index.js";
+import { userInGroup, zoneWithLocalHour } from "../support/retention-local.js";
 
 type Local = Awaited<ReturnType<typeof startLocal>>;
 let local: Local;
@@ -16,6 +18,9 @@ const DAY_MS = 86_400_000;
 // Whole seconds: EventBridge schedule times carry no milliseconds.
 const lastActive = new Date(Math.floor(Date.now() / 1000) * 1000 - 60 * 60 * 1000);
 const asOf = new Date(lastActive.getTime() + 31 * DAY_MS).toISOString();
+// In the experiment's variant group (the control group gets no message), whatever the hashing.
+const MAIL_USER = userInGroup("u-mail", DEFAULT_RETENTION_POLICY.experiment, "variant");
+const SILENT_USER = userInGroup("u-none", DEFAULT_RETENTION_POLICY.experiment, "variant");
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
 type Json = Record<string, any>;
@@ -29,7 +34,7 @@ async function api(method: string, path: string, body?: unknown) {
   return { status: response.status, body: (await response.json()) as Json };
 }
 
-async function outbox(): Promise<Json[]> {
+async function outboxLines(): Promise<Json[]> {
   try {
     const text = await readFile(local.outboxPath, "utf8");
     return text
@@ -39,6 +44,17 @@ async function outbox(): Promise<Json[]> {
   } catch {
     return [];
   }
+}
+
+/** What went out to users: the outbox without the marketing team's lines. */
+async function outbox(): Promise<Json[]> {
+  return (await outboxLines()).filter((line) => line.kind !== "marketing");
+}
+
+async function digests(): Promise<Json[]> {
+  return (await outboxLines()).filter(
+    (line) => line.kind === "marketing" && line.attributes?.kind === "digest",
+  );
 }
 
 function eventsFor(userId: string) {
@@ -62,26 +78,27 @@ afterAll(async () => {
 
 describe("local pipeline", () => {
   it("takes contact details, events, a scoring run 31 days later, and sends one e-mail", async () => {
-    const consented = await api("PUT", "/v1/users/u-mail/contact", {
+    const consented = await api("PUT", `/v1/users/${MAIL_USER}/contact`, {
       locale: "en",
-      timezone: "Asia/Shanghai",
+      // Early afternoon now: quiet hours would hold the e-mail back at night.
+      timezone: zoneWithLocalHour(new Date(), 13),
       channels: {
         email: { address: "mail-user@example.com", consent: { granted: true, source: "signup" } },
       },
     });
     expect(consented.status).toBe(200);
-    const silent = await api("PUT", "/v1/users/u-none/contact", { channels: {} });
+    const silent = await api("PUT", `/v1/users/${SILENT_USER}/contact`, { channels: {} });
     expect(silent.status).toBe(200);
 
     const posted = await api("POST", "/v1/events", {
-      events: [...eventsFor("u-mail"), ...eventsFor("u-none")],
+      events: [...eventsFor(MAIL_USER), ...eventsFor(SILENT_USER)],
     });
     expect(posted).toEqual({ status: 202, body: { accepted: 6, duplicates: 0, rejected: [] } });
     // The same batch again, as a retrying client would send it: accepted by the API, applied once.
-    expect((await api("POST", "/v1/events", { events: eventsFor("u-mail") })).status).toBe(202);
+    expect((await api("POST", "/v1/events", { events: eventsFor(MAIL_USER) })).status).toBe(202);
     await local.waitForIdle();
 
-    const before = await api("GET", "/v1/users/u-mail");
+    const before = await api("GET", `/v1/users/${MAIL_USER}`);
     expect(before.body.features).toMatchObject({
       eventCount: 3,
       countsByType: { app_open: 2, login: 1 },
@@ -97,7 +114,7 @@ describe("local pipeline", () => {
     expect(run.status).toBe("dispatched");
     await local.waitForIdle();
 
-    for (const userId of ["u-mail", "u-none"]) {
+    for (const userId of [MAIL_USER, SILENT_USER]) {
       const user = await api("GET", `/v1/users/${userId}`);
       // Last app open 31 days before the run, last login 33 days before it.
       expect(user.body.risk).toMatchObject({
@@ -114,10 +131,20 @@ describe("local pipeline", () => {
     expect(sends).toHaveLength(1);
     expect(sends[0]).toMatchObject({
       channel: "email",
-      userId: "u-mail",
+      userId: MAIL_USER,
       to: "mail-user@example.com",
     });
     expect(sends[0]?.body).toContain("You have not signed in for 33 days.");
+    // The marketing team gets the run's digest, once.
+    const [digest, ...more] = await digests();
+    expect(more).toEqual([]);
+    expect(digest?.attributes).toMatchObject({
+      runId: `scoring@${asOf}`,
+      scored: 2,
+      atRisk: 2,
+      high: 2,
+      highValueAtRisk: 0,
+    });
   });
 
   it("does not warn again when the same scheduled tick is delivered twice", async () => {
@@ -129,16 +156,21 @@ describe("local pipeline", () => {
     );
     await local.waitForIdle();
     expect(await outbox()).toHaveLength(1);
+    // One digest per run: none for the redelivered tick, one for the later run.
+    expect((await digests()).map((line) => line.attributes.runId)).toEqual([
+      `scoring@${asOf}`,
+      `scoring@${later}`,
+    ]);
   });
 
   it("erases everything about a user, outbox lines included", async () => {
-    const erased = await api("DELETE", "/v1/users/u-mail");
+    const erased = await api("DELETE", `/v1/users/${MAIL_USER}`);
     expect(erased.status).toBe(200);
     expect(erased.body.erased).toMatchObject({ contact: 1, outboxLines: 1 });
     expect(erased.body.erased.featureRecords).toBe(1);
     expect(erased.body.erased.ledgerEntries).toBeGreaterThanOrEqual(2);
-    expect((await api("GET", "/v1/users/u-mail")).status).toBe(404);
-    expect(JSON.stringify(await outbox())).not.toContain("u-mail");
+    expect((await api("GET", `/v1/users/${MAIL_USER}`)).status).toBe(404);
+    expect(JSON.stringify(await outboxLines())).not.toContain(MAIL_USER);
   });
 
   it("refuses bad input with reasons and never crashes", async () => {

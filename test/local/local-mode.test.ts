@@ -97,6 +97,9 @@ const handlers: Record<FunctionName, LambdaHandler> = {
   }) as LambdaHandler,
   score: (async (event: SQSEvent) => record("score", event)) as LambdaHandler,
   plan: (async (event: SQSEvent) => record("plan", event)) as LambdaHandler,
+  release: (async (event: ScheduledEvent) => record("release", event)) as LambdaHandler,
+  reports: (async () => json(200, { experiments: [] })) as LambdaHandler,
+  feedback: (async (event: SQSEvent) => record("feedback", event)) as LambdaHandler,
   sms: (async (event: SQSEvent) => record("sms", event)) as LambdaHandler,
   email: (async (event: SQSEvent) => record("email", event)) as LambdaHandler,
   push: (async (event: SQSEvent) => record("push", event)) as LambdaHandler,
@@ -244,6 +247,17 @@ describe("local mode", () => {
   it("protects the local endpoints with the API key", async () => {
     expect((await call("GET", "/_local/stats")).status).toBe(401);
     expect((await call("GET", "/_local/idle", { key: "wrong" })).status).toBe(401);
+    // The clock of the actions path: neither read nor moved without the key.
+    expect((await call("GET", "/_local/clock")).status).toBe(401);
+    const moved = await call("PUT", "/_local/clock", {
+      key: "wrong",
+      body: '{"now":"2030-01-01T00:00:00Z"}',
+    });
+    expect(moved.status).toBe(401);
+    expect((await call("DELETE", "/_local/clock")).status).toBe(401);
+    const clock = await call("GET", "/_local/clock", { key: KEY });
+    expect(clock.status).toBe(200);
+    expect(Math.abs(Date.parse(clock.body.now) - Date.now())).toBeLessThan(60_000);
     const stats = await call("GET", "/_local/stats", { key: KEY });
     expect(stats.status).toBe(200);
     expect(Object.keys(stats.body.queues)).toEqual([
@@ -253,6 +267,7 @@ describe("local mode", () => {
       "sms",
       "email",
       "push",
+      "feedback",
     ]);
     expect((await call("GET", "/_local/idle", { key: KEY })).body).toMatchObject({ idle: true });
   });

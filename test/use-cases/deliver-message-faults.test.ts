@@ -10,6 +10,7 @@ import type {
   OutboundMessage,
 } from "../../lambdas/ports.js";
 import { deliverMessage } from "../../lambdas/use-cases/deliver-message.js";
+import { InMemoryActionLedger, PERMISSIVE_SEND_RULES } from "../support/action-fakes.js";
 import { seededRandom, withFaults } from "../support/faults.js";
 
 /** The DynamoDB ledger's claim semantics, in memory. */
@@ -55,7 +56,11 @@ const contact: ContactRecord = {
   },
   updatedAt: "2026-01-01T00:00:00Z",
 };
-const contacts: ContactStore = { get: async () => contact, put: async () => {} };
+const contacts: ContactStore = {
+  get: async () => contact,
+  put: async () => {},
+  markUndeliverable: async () => true,
+};
 const noErasures: ErasureRegistry = {
   recordErasure: async () => {},
   erasedAt: async () => new Map(),
@@ -88,6 +93,10 @@ describe("deliverMessage under injected faults", () => {
         ledger: withFaults(ledger as DeliveryLedger, { claim: 0.1, record: 0.25 }, random),
         provider: withFaults(provider as ChannelProvider, { send: 0.3 }, random),
         erasures: noErasures,
+        slots: new InMemoryActionLedger(),
+        deferred: new InMemoryActionLedger(),
+        rules: PERMISSIVE_SEND_RULES,
+        now: () => new Date(Date.UTC(2026, 10, 1, 12) + clock),
         leaseMs: 25_000,
         onRecordFailure: (m: RetentionMessage) => unrecorded.add(m.dedupeKey),
       };

@@ -8,7 +8,7 @@ import { scoreSegment } from "../../lambdas/use-cases/score-segment.js";
 
 const options = { rules: {}, tiers: DEFAULT_TIER_THRESHOLDS };
 
-import { appOpen } from "../fixtures/events.js";
+import { appOpen, purchase } from "../fixtures/events.js";
 
 class InMemoryProfiles implements ProfileScanner {
   constructor(public profiles: UserProfile[]) {}
@@ -56,6 +56,7 @@ describe("scoreSegment", () => {
     expect(first.byTier).toEqual({ low: 1, medium: 1, high: 0, critical: 0 });
     expect(first.byReason).toMatchObject({ no_app_open: 1 });
     expect(first.model).toBe("rules-v1");
+    expect(first).toMatchObject({ highValueAtRisk: 0, topHighValue: [] });
     expect(second).toMatchObject({ scored: 2, atRisk: 1, warned: 0, skipped: 0 });
     expect(queue.sent.map((w) => w.userId)).toEqual(["quiet"]);
     expect(profiles.profiles.find((p) => p.userId === "quiet")?.risk).toMatchObject({
@@ -160,5 +161,74 @@ describe("scoreSegment's risk writes", () => {
     const summary = await scoreSegment(job, profiles, new LoggingQueue(log), options);
     expect(summary).toMatchObject({ scored: 20, warned: 20 });
     expect(log.filter((line) => line.startsWith("save"))).toHaveLength(20);
+  });
+});
+
+/** Pages of `size` profiles, as a parallel scan returns them. */
+class PagedProfiles extends InMemoryProfiles {
+  constructor(
+    profiles: UserProfile[],
+    private readonly size: number,
+  ) {
+    super(profiles);
+  }
+  override async *scanSegment() {
+    for (let i = 0; i < this.profiles.length; i += this.size) {
+      yield this.profiles.slice(i, i + this.size).map((p) => ({ ...p }));
+    }
+  }
+}
+
+/** Last seen 120 days before the run: long_term_inactive (high) and no_app_open → tier high. */
+const spender = (userId: string, spentMinor: number): UserProfile => ({
+  ...applyEvents(undefined, "shop", userId, [
+    appOpen(userId, "2026-07-04T09:00:00.000Z"),
+    purchase(userId, "2026-07-04T09:05:00.000Z", spentMinor),
+  ]),
+  version: 1,
+});
+
+describe("scoreSegment's high-value users at risk", () => {
+  it("counts them all and keeps the 20 most urgent, across pages, for the marketing digest", async () => {
+    const highValue = Array.from({ length: 25 }, (_, i) =>
+      spender(`vip-${String(i).padStart(2, "0")}`, 600_000 + i * 10_000),
+    );
+    const standard = Array.from({ length: 5 }, (_, i) => spender(`std-${i}`, 1_000));
+    const profiles = new PagedProfiles([...standard, ...highValue].reverse(), 7);
+    const summary = await scoreSegment(job, profiles, new RecordingQueue(), options, Date.now, {
+      currency: "EUR",
+    });
+    expect(summary.byTier.high).toBe(30);
+    expect(summary.highValueAtRisk).toBe(25);
+    expect(summary.topHighValue).toHaveLength(20);
+    // Same tier and score: the most valuable first.
+    expect(summary.topHighValue.map((u) => u.userId)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `vip-${String(24 - i).padStart(2, "0")}`),
+    );
+    expect(summary.topHighValue[0]).toEqual({
+      appId: "shop",
+      userId: "vip-24",
+      valueMinor: 840_000,
+      currency: "EUR",
+      tier: "high",
+      score: 0.85,
+      lifecycleStage: expect.any(String),
+      reasons: [
+        expect.objectContaining({ code: "long_term_inactive", severity: "high" }),
+        expect.objectContaining({ code: "no_app_open", severity: "medium" }),
+      ],
+    });
+  });
+
+  it("lists a high-value user even when they were at risk before (not only on a new warning)", async () => {
+    const profiles = new InMemoryProfiles([spender("vip", 700_000)]);
+    const queue = new RecordingQueue();
+    await scoreSegment(job, profiles, queue, options);
+    const again = await scoreSegment(job, profiles, queue, options);
+    expect(queue.sent).toHaveLength(1);
+    expect(again).toMatchObject({ warned: 0, highValueAtRisk: 1 });
+    expect(again.topHighValue.map((u) => [u.userId, u.valueMinor, u.currency])).toEqual([
+      ["vip", 700_000, "CNY"],
+    ]);
   });
 });

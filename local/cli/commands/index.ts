@@ -6,6 +6,7 @@ import { fitCommand } from "./fit.js";
 import { keysCommand } from "./keys.js";
 import { promotionsCommand } from "./promotions.js";
 import { replayCommand } from "./replay.js";
+import { reportCommand } from "./report.js";
 import { scoreCommand } from "./score.js";
 import { simulateCommand } from "./simulate.js";
 import { startCommand } from "./start.js";
@@ -20,6 +21,7 @@ export const COMMANDS: readonly RegisteredCommand[] = [
   register(fitCommand),
   register(trainCommand),
   register(evaluateCommand),
+  register(reportCommand),
   register(keysCommand),
   register(promotionsCommand),
 ];
