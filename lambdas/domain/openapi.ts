@@ -145,6 +145,41 @@ export const userResponseSchema = z.object({
     .nullable()
     .meta({ description: "The latest scoring run's assessment with reasons; null before one" }),
   consent: consentByChannelSchema,
+  actions: z
+    .array(
+      z
+        .object({
+          warningId: z.string(),
+          asOf: z.string(),
+          plannedAt: z.string(),
+          tier: z.enum(["low", "medium", "high", "critical"]),
+          ruleId: z.string().nullable(),
+          campaign: z.string().nullable(),
+          experimentId: z.string().nullable(),
+          group: z.enum(["control", "variant"]).nullable(),
+          variant: z.string().nullable(),
+          template: z.string().nullable(),
+          channel: z.enum(["email", "sms", "push"]).nullable(),
+          outcome: z.enum(["published", "control", "escalated", "no_action", "suppressed"]),
+          reason: z.string().nullable(),
+          escalated: z.boolean(),
+          deliveries: z.array(
+            z.object({
+              channel: z.enum(["email", "sms", "push"]),
+              status: z.enum(["sending", "sent", "suppressed", "failed", "deferred"]),
+              completedAt: z.string().nullable(),
+              reason: z.string().nullable(),
+              deferredUntil: z.string().nullable(),
+            }),
+          ),
+        })
+        .loose(),
+    )
+    .meta({
+      description:
+        "The latest 20 retention actions, newest first: the policy's decision, the experiment " +
+        "group, and what became of each message (sent, held by quiet hours, suppressed and why)",
+    }),
 });
 
 export const erasureResponseSchema = z.object({

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { DynamoContactStore } from "../adapters/dynamo-contact-store.js";
 import { DynamoErasureRegistry } from "../adapters/dynamo-erasure-registry.js";
 import { DynamoFeatureStore } from "../adapters/dynamo-feature-store.js";
+import { userActions } from "../adapters/dynamo-user-actions.js";
 import {
   deleteHeldMessages,
   deletePartition,
@@ -24,15 +25,18 @@ const outboxPath = optionalEnv(ENV.outboxPath);
 const features = new DynamoFeatureStore(dynamo(), usersTable);
 const contacts = new DynamoContactStore(dynamo(), contactsTable);
 const erasures = new DynamoErasureRegistry(dynamo(), ledgerTable);
+/** The latest actions a user's record shows; older ones stay in the ledger for reports. */
+const RECENT_ACTIONS = 20;
 const indicatorOptions = {
   ...DEFAULT_INDICATOR_OPTIONS,
   highValueMinor: positiveIntEnv(ENV.highValueThreshold, 5000) * 100,
 };
 
 async function describeUser(appId: string, userId: string): Promise<APIGatewayProxyResult> {
-  const [profile, contact] = await Promise.all([
+  const [profile, contact, actions] = await Promise.all([
     features.getProfile(appId, userId),
     contacts.get(appId, userId),
+    userActions(dynamo(), ledgerTable, appId, userId, RECENT_ACTIONS),
   ]);
   if (!profile && !contact) return json(404, { message: `no user ${userId}` });
   const { risk, version: _version, ...userFeatures } = profile ?? {};
@@ -42,6 +46,7 @@ async function describeUser(appId: string, userId: string): Promise<APIGatewayPr
     indicators: profile ? deriveIndicators(profile, new Date(), indicatorOptions) : null,
     risk: risk ?? null,
     consent: consentSummary(contact),
+    actions,
   });
 }
 

@@ -8,16 +8,28 @@
 import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DEFAULT_EXPERIMENT } from "../../lambdas/domain/actions/policy.js";
 import { dayKey, dayNumberOfKey } from "../../lambdas/domain/calendar.js";
+import type { BehaviourEvent } from "../../lambdas/domain/events.js";
 import {
   BEHAVIOUR_TYPES,
   type BehaviourType,
   CHURNING_TYPES,
   eventsOf,
   type SimShop,
+  type SimUser,
   simulateShop,
 } from "../../lambdas/domain/simulation/shop.js";
 import { formatTruthCsv } from "../../lambdas/domain/simulation/truth-csv.js";
+import {
+  eventsBefore,
+  eventsFrom,
+  type TargetedOutcome,
+  targetedOutcome,
+  treatedTruth,
+  type WinbackTreatment,
+  winbackTruth,
+} from "../../lambdas/domain/simulation/winback.js";
 import { LocalModeError } from "../errors.js";
 import { formatCount, formatDuration } from "../replay/progress.js";
 import {
@@ -28,6 +40,19 @@ import {
   runReplay,
 } from "../replay/run-replay.js";
 import { type RegisteredPromotion, registerPromotions } from "./register-promotions.js";
+import {
+  assignmentsOf,
+  fetchActions,
+  putContacts,
+  scoreAsOf,
+  type TreatmentTarget,
+} from "./treatment.js";
+import {
+  combineReplays,
+  describeWinback,
+  type PhaseCounts,
+  type WinbackSummary,
+} from "./winback-summary.js";
 import { writeEventsJsonl } from "./write-events-jsonl.js";
 
 /** Days held back at the end for the suggested train/evaluate: the horizon and its follow-up. */
@@ -37,6 +62,19 @@ const HELD_OUT_DAYS = 2 * SUGGESTED_HORIZON_DAYS;
 const MIN_TRAINING_DAYS = 30;
 const PROGRESS_LINE_MS = 10_000;
 const REDRAW_MS = 100;
+const DAY_MS = 86_400_000;
+
+/** `--treatment-effect` and its companions: a win-back experiment with a known effect. */
+export interface TreatmentOptions {
+  /** E, the chance a treated user who would not come back naturally does, in [0, 1]. */
+  readonly effect: number;
+  /** The treatment day, YYYY-MM-DD: scoring runs as of its midnight UTC. */
+  readonly at: string;
+  /** The win-back window in days (the report's --window-days). */
+  readonly windowDays: number;
+  /** Where the win-back truth (JSON) goes. */
+  readonly truthJson: string;
+}
 
 export interface SimulateOptions {
   readonly users: number;
@@ -57,6 +95,8 @@ export interface SimulateOptions {
   readonly waitTimeoutMs: number;
   /** Events per request. */
   readonly batchSize: number;
+  /** A win-back experiment with a known treatment effect (contacts, scoring, treatment). */
+  readonly treatment?: TreatmentOptions;
 }
 
 export interface SimulateDeps extends ReplayDeps {
@@ -110,7 +150,10 @@ export interface SimulateSummary {
   };
   /** Suggested next commands (empty when the period is too short for them). */
   readonly next: readonly string[];
+  /** With a treatment effect: both postings added up. */
   readonly replay: ReplaySummary;
+  /** With --treatment-effect: the experiment, its true effect and what was realised. */
+  readonly winback?: WinbackSummary;
 }
 
 /**
@@ -229,6 +272,7 @@ function describe(summary: SimulateSummary, replayText: string): string {
     }`,
   );
   lines.push(`  truth        ${summary.files.truth} (${formatCount(shop.users)} users)`);
+  if (summary.winback) lines.push(...describeWinback(summary.winback));
   lines.push(`  events file  ${summary.files.events ?? "removed (pass --events FILE to keep it)"}`);
   if (pipeline?.settled && pipeline.alreadyKnown !== null && pipeline.alreadyKnown > 0) {
     lines.push(
@@ -262,6 +306,142 @@ function describe(summary: SimulateSummary, replayText: string): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** Writes a stream of users' events to the JSONL file, with progress, as simulate's own error. */
+async function writePhase(
+  shop: SimShop,
+  eventsOfUser: (user: SimUser) => Iterable<BehaviourEvent>,
+  eventsFile: string,
+  deps: SimulateDeps,
+  append: boolean,
+): Promise<{ events: number; bytes: number; generateMs: number }> {
+  const generateStartedAt = deps.now();
+  const progress = generationProgress(deps, shop.users.length);
+  let usersDone = 0;
+  function* events() {
+    for (const user of shop.users) {
+      if (deps.signal?.aborted) {
+        throw new LocalModeError("churnwatch simulate: interrupted while generating events", 130);
+      }
+      yield* eventsOfUser(user);
+      usersDone += 1;
+    }
+  }
+  const written = await writeEventsJsonl(
+    events(),
+    eventsFile,
+    (count) => progress.update(usersDone, count),
+    { append },
+  )
+    .catch((error: unknown) => {
+      if (error instanceof LocalModeError) throw error;
+      throw new LocalModeError(
+        `churnwatch simulate: cannot write the events file ${eventsFile}: ${(error as Error).message}`,
+        1,
+      );
+    })
+    .finally(() => progress.done());
+  return { ...written, generateMs: deps.now() - generateStartedAt };
+}
+
+/** Posts the file's lines from `fromLine` on as `churnwatch replay` does; its text is kept. */
+async function postPhase(
+  options: SimulateOptions,
+  deps: SimulateDeps,
+  eventsFile: string,
+  fromLine: number,
+): Promise<{ replay: ReplaySummary; exitCode: number; text: string; options: ReplayOptions }> {
+  const replayOptions: ReplayOptions = {
+    file: eventsFile,
+    format: "jsonl",
+    batchSize: options.batchSize,
+    fromLine,
+    url: options.url,
+    apiKey: options.apiKey,
+    json: false,
+    wait: options.wait,
+    waitTimeoutMs: options.waitTimeoutMs,
+    defaultUrl: options.defaultUrl,
+  };
+  let text = "";
+  const { summary: replay, exitCode } = await runReplay(replayOptions, {
+    ...deps,
+    stdout: (chunk) => {
+      text += chunk;
+    },
+  });
+  return { replay, exitCode, text, options: replayOptions };
+}
+
+function summaryOf(
+  shop: SimShop,
+  options: SimulateOptions,
+  parts: {
+    readonly promotions: readonly RegisteredPromotion[];
+    readonly written: { readonly events: number; readonly bytes: number };
+    readonly generateMs: number;
+    readonly replay: ReplaySummary;
+    readonly eventsFile: string | null;
+    readonly next: readonly string[];
+    readonly winback?: WinbackSummary;
+  },
+): SimulateSummary {
+  const { replay } = parts;
+  const usersByType = countByType(shop);
+  const pipeline = replay.pipeline;
+  return {
+    shop: {
+      seed: shop.seed,
+      start: shop.start,
+      end: dayKey(dayNumberOfKey(shop.start) + shop.days - 1),
+      days: shop.days,
+      users: shop.users.length,
+      churnDays: shop.churnDays,
+    },
+    usersByType,
+    churners: BEHAVIOUR_TYPES.filter((type) => CHURNING_TYPES.has(type)).reduce(
+      (sum, type) => sum + usersByType[type],
+      0,
+    ),
+    promotions: parts.promotions,
+    events: {
+      generated: parts.written.events,
+      bytes: parts.written.bytes,
+      posted: replay.eventsPosted,
+      accepted: replay.accepted,
+      rejected: replay.rejected.count,
+      unparseable: replay.unparseable.count,
+      applied: pipeline?.applied ?? null,
+      alreadyKnown: pipeline?.alreadyKnown ?? null,
+      deadLettered: pipeline?.deadLettered ?? null,
+    },
+    timing: {
+      generateMs: Math.round(parts.generateMs),
+      postingMs: replay.postingMs,
+      settleMs: pipeline?.settled ? pipeline.settleMs : null,
+      elapsedMs: replay.elapsedMs,
+      postedPerSecond: replay.eventsPerSecond,
+      appliedPerSecond: replay.endToEndEventsPerSecond,
+    },
+    files: { truth: options.truthFile, events: parts.eventsFile },
+    next: parts.next,
+    replay,
+    ...(parts.winback ? { winback: parts.winback } : {}),
+  };
+}
+
+async function writeTruth(options: SimulateOptions, rows: Parameters<typeof formatTruthCsv>[0]) {
+  await writeFile(options.truthFile, formatTruthCsv(rows)).catch((error: unknown) => {
+    throw new LocalModeError(
+      `churnwatch simulate: cannot write the truth file ${options.truthFile}: ${(error as Error).message}`,
+      1,
+    );
+  });
+}
+
+function temporaryEventsFile(deps: SimulateDeps): string {
+  return join(deps.tempDir ?? tmpdir(), `churnwatch-simulate-${process.pid}-${Date.now()}.jsonl`);
+}
+
 export async function runSimulate(
   options: SimulateOptions,
   deps: SimulateDeps,
@@ -270,7 +450,8 @@ export async function runSimulate(
     users: options.users,
     days: options.days,
     seed: options.seed,
-    start: new Date(dayNumberOfKey(options.start) * 86_400_000),
+    start: new Date(dayNumberOfKey(options.start) * DAY_MS),
+    ...(options.treatment ? { treatmentEffect: options.treatment.effect } : {}),
   });
 
   // Before anything is written or posted: the server is there, and the sales are its calendar.
@@ -279,111 +460,253 @@ export async function runSimulate(
     apiKey: options.apiKey,
     fetch: deps.fetch,
   });
+  if (options.treatment) {
+    return runWithTreatment(shop, options, options.treatment, promotions, deps);
+  }
 
-  await writeFile(options.truthFile, formatTruthCsv(shop.truth)).catch((error: unknown) => {
-    throw new LocalModeError(
-      `churnwatch simulate: cannot write the truth file ${options.truthFile}: ${(error as Error).message}`,
-      1,
-    );
-  });
+  await writeTruth(options, shop.truth);
 
-  const eventsFile =
-    options.eventsFile ??
-    join(deps.tempDir ?? tmpdir(), `churnwatch-simulate-${process.pid}-${Date.now()}.jsonl`);
+  const eventsFile = options.eventsFile ?? temporaryEventsFile(deps);
   let keepEvents = options.eventsFile !== undefined;
   try {
-    const generateStartedAt = deps.now();
-    const progress = generationProgress(deps, shop.users.length);
-    let usersDone = 0;
-    function* events() {
-      for (const user of shop.users) {
-        if (deps.signal?.aborted) {
-          throw new LocalModeError("churnwatch simulate: interrupted while generating events", 130);
-        }
-        yield* eventsOf(user, shop);
-        usersDone += 1;
-      }
-    }
-    const written = await writeEventsJsonl(events(), eventsFile, (count) =>
-      progress.update(usersDone, count),
-    )
-      .catch((error: unknown) => {
-        if (error instanceof LocalModeError) throw error;
-        throw new LocalModeError(
-          `churnwatch simulate: cannot write the events file ${eventsFile}: ${(error as Error).message}`,
-          1,
-        );
-      })
-      .finally(() => progress.done());
-    const generateMs = deps.now() - generateStartedAt;
-
-    const replayOptions: ReplayOptions = {
-      file: eventsFile,
-      format: "jsonl",
-      batchSize: options.batchSize,
-      fromLine: 1,
-      url: options.url,
-      apiKey: options.apiKey,
-      json: false,
-      wait: options.wait,
-      waitTimeoutMs: options.waitTimeoutMs,
-      defaultUrl: options.defaultUrl,
-    };
-    let replayText = "";
-    const { summary: replay, exitCode } = await runReplay(replayOptions, {
-      ...deps,
-      stdout: (text) => {
-        replayText += text;
-      },
-    });
+    const written = await writePhase(shop, (user) => eventsOf(user, shop), eventsFile, deps, false);
+    const {
+      replay,
+      exitCode,
+      text,
+      options: replayOptions,
+    } = await postPhase(options, deps, eventsFile, 1);
     // A stopped run keeps its events so the replay can resume where it stopped.
     if (replay.stopped) keepEvents = true;
-    if (replayText === "") replayText = describeSummary(replay, replayOptions);
+    const replayText = text === "" ? describeSummary(replay, replayOptions) : text;
 
-    const usersByType = countByType(shop);
-    const pipeline = replay.pipeline;
-    const summary: SimulateSummary = {
-      shop: {
-        seed: shop.seed,
-        start: shop.start,
-        end: dayKey(dayNumberOfKey(shop.start) + shop.days - 1),
-        days: shop.days,
-        users: shop.users.length,
-        churnDays: shop.churnDays,
-      },
-      usersByType,
-      churners: BEHAVIOUR_TYPES.filter((type) => CHURNING_TYPES.has(type)).reduce(
-        (sum, type) => sum + usersByType[type],
-        0,
-      ),
+    const summary = summaryOf(shop, options, {
       promotions,
-      events: {
-        generated: written.events,
-        bytes: written.bytes,
-        posted: replay.eventsPosted,
-        accepted: replay.accepted,
-        rejected: replay.rejected.count,
-        unparseable: replay.unparseable.count,
-        applied: pipeline?.applied ?? null,
-        alreadyKnown: pipeline?.alreadyKnown ?? null,
-        deadLettered: pipeline?.deadLettered ?? null,
-      },
-      timing: {
-        generateMs: Math.round(generateMs),
-        postingMs: replay.postingMs,
-        settleMs: pipeline?.settled ? pipeline.settleMs : null,
-        elapsedMs: replay.elapsedMs,
-        postedPerSecond: replay.eventsPerSecond,
-        appliedPerSecond: replay.endToEndEventsPerSecond,
-      },
-      files: { truth: options.truthFile, events: keepEvents ? eventsFile : null },
-      next: nextCommands(shop, options.truthFile, options),
+      written,
+      generateMs: written.generateMs,
       replay,
-    };
+      eventsFile: keepEvents ? eventsFile : null,
+      next: nextCommands(shop, options.truthFile, options),
+    });
     deps.stdout(
       options.json ? `${JSON.stringify(summary, null, 2)}\n` : describe(summary, replayText),
     );
     return { summary, exitCode };
+  } finally {
+    if (!keepEvents) await rm(eventsFile, { force: true });
+  }
+}
+
+/** The win-back truth file: next to the truth CSV, `<name>.winback.json`. */
+export function winbackTruthFile(truthFile: string): string {
+  return `${truthFile.replace(/\.csv$/i, "")}.winback.json`;
+}
+
+/** The report command whose uplift interval should cover the true effect. */
+export function reportCommand(
+  experimentId: string,
+  treatment: Pick<TreatmentOptions, "at" | "windowDays">,
+  server: { readonly url: string; readonly defaultUrl: boolean },
+): string {
+  const url = server.defaultUrl ? "" : ` --url ${server.url}`;
+  return `npx churnwatch report --experiment ${experimentId} --window-days ${treatment.windowDays} --from ${treatment.at} --to ${treatment.at}${url}`;
+}
+
+function phaseCounts(written: { events: number }, replay: ReplaySummary | null): PhaseCounts {
+  return {
+    generated: written.events,
+    accepted: replay?.accepted ?? 0,
+    applied: replay?.pipeline?.settled ? replay.pipeline.applied : null,
+  };
+}
+
+/**
+ * The shop with a win-back experiment: contacts for everyone, the events before the treatment
+ * day, a scoring run as of it (warnings → plan → assignment → messages), the assignments read
+ * back, then the events after it — the treated users' futures with the purchases the treatment
+ * caused — and the true effect. See lambdas/domain/simulation/winback.ts.
+ */
+async function runWithTreatment(
+  shop: SimShop,
+  options: SimulateOptions,
+  treatmentOptions: TreatmentOptions,
+  promotions: readonly RegisteredPromotion[],
+  deps: SimulateDeps,
+): Promise<{ summary: SimulateSummary; exitCode: number }> {
+  const asOf = new Date(dayNumberOfKey(treatmentOptions.at) * DAY_MS);
+  const asOfMs = asOf.getTime();
+  const treatment: WinbackTreatment = {
+    effect: treatmentOptions.effect,
+    asOf,
+    windowDays: treatmentOptions.windowDays,
+  };
+  const target: TreatmentTarget = {
+    url: options.url,
+    apiKey: options.apiKey,
+    fetch: deps.fetch,
+    sleep: deps.sleep,
+    now: deps.now,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  };
+  const note = (text: string) => deps.stderr(`simulate: ${text}\n`);
+  if (!options.wait) {
+    throw new LocalModeError(
+      "churnwatch simulate: a treatment effect needs the pipeline waited for (no --no-wait)",
+      2,
+    );
+  }
+
+  // 1. Everyone can be messaged: e-mail consent, before any warning is planned.
+  const contactsStartedAt = deps.now();
+  let lastLine = contactsStartedAt;
+  const contacts = await putContacts(shop, target, (done) => {
+    const now = deps.now();
+    if (now - lastLine >= (deps.progressIntervalMs ?? PROGRESS_LINE_MS)) {
+      lastLine = now;
+      note(`contacts: ${formatCount(done)}/${formatCount(shop.users.length)} users`);
+    }
+  });
+  note(
+    `${formatCount(contacts)} contacts with e-mail consent in ${formatDuration(deps.now() - contactsStartedAt)}`,
+  );
+
+  const eventsFile = options.eventsFile ?? temporaryEventsFile(deps);
+  let keepEvents = options.eventsFile !== undefined;
+  try {
+    // 2. The shop up to the treatment day, applied before scoring looks at it.
+    const before = await writePhase(
+      shop,
+      (user) => eventsBefore(user, shop, asOfMs),
+      eventsFile,
+      deps,
+      false,
+    );
+    note(`${formatCount(before.events)} events before ${asOf.toISOString()}: posting`);
+    const first = before.events > 0 ? await postPhase(options, deps, eventsFile, 1) : undefined;
+    if (
+      first &&
+      (first.exitCode !== 0 || first.replay.stopped || !first.replay.pipeline?.settled)
+    ) {
+      deps.stderr(first.text === "" ? describeSummary(first.replay, first.options) : first.text);
+      throw new LocalModeError(
+        "churnwatch simulate: the events before the treatment day were not all applied, so no scoring run: run the same simulate again (events already applied count as known)",
+        Math.max(1, first.exitCode),
+      );
+    }
+
+    // 3. Scoring as of the treatment day: warnings, plans, assignments, messages.
+    note(`scoring as of ${asOf.toISOString()}`);
+    const scoring = await scoreAsOf(target, asOf, options.waitTimeoutMs);
+    if (!scoring.settled) {
+      throw new LocalModeError(
+        `churnwatch simulate: the scoring run as of ${asOf.toISOString()} did not settle within --wait-timeout ${Math.round(
+          options.waitTimeoutMs / 1000,
+        )} s of no progress`,
+        1,
+      );
+    }
+
+    // 4. Who was targeted, in which arm — as the plan step recorded it.
+    const assignments = assignmentsOf(await fetchActions(target), asOf);
+    const users = new Map(shop.users.map((user) => [user.userId, user]));
+    const outcomes: TargetedOutcome[] = [];
+    let foreign = 0;
+    for (const assignment of assignments.assigned) {
+      const user = users.get(assignment.userId);
+      if (user) outcomes.push(targetedOutcome(user, shop, assignment, treatment));
+      else foreign += 1;
+    }
+    const truth = winbackTruth(outcomes, treatment);
+    await writeTruth(options, treatedTruth(shop, outcomes));
+
+    // 5. The shop after the treatment day: natural futures, plus what the treatment caused.
+    const byUser = new Map(outcomes.map((outcome) => [outcome.userId, outcome]));
+    const after = await writePhase(
+      shop,
+      (user) => eventsFrom(user, shop, asOfMs, byUser.get(user.userId)),
+      eventsFile,
+      deps,
+      true,
+    );
+    note(`${formatCount(after.events)} events from ${asOf.toISOString()} on: posting`);
+    const second =
+      after.events > 0 ? await postPhase(options, deps, eventsFile, before.events + 1) : undefined;
+    const last = second ?? first;
+    if (!last) {
+      throw new LocalModeError("churnwatch simulate: the shop has no events to post", 1);
+    }
+    if (last.replay.stopped) keepEvents = true;
+    const replay = first && second ? combineReplays(first.replay, second.replay) : last.replay;
+    const replayText =
+      (first?.text ?? "") +
+      (second ? second.text || describeSummary(second.replay, second.options) : "");
+
+    const startDay = dayNumberOfKey(shop.start);
+    const windowAfter = Math.floor(asOfMs / DAY_MS) - startDay;
+    const reportCommands = (
+      truth.experiments.length > 0
+        ? truth.experiments.map((experiment) => experiment.experimentId)
+        : [DEFAULT_EXPERIMENT.id]
+    ).map((id) => reportCommand(id, treatmentOptions, options));
+    const controlCount = assignments.assigned.filter((a) => a.group === "control").length;
+    const winback: WinbackSummary = {
+      effect: treatment.effect,
+      treatmentDay: treatmentOptions.at,
+      asOf: asOf.toISOString(),
+      windowDays: treatment.windowDays,
+      window: {
+        from: dayKey(startDay + windowAfter + 1),
+        to: dayKey(startDay + windowAfter + treatment.windowDays),
+      },
+      contacts,
+      scoring,
+      actions: {
+        targeted: assignments.assigned.length,
+        control: controlCount,
+        outcomes: assignments.outcomes,
+        noAction: assignments.noAction,
+        unassigned: assignments.unassigned,
+        foreign,
+        otherRunsThatDay: assignments.otherRunsThatDay,
+      },
+      truth,
+      phases: {
+        beforeTreatment: phaseCounts(before, first?.replay ?? null),
+        afterTreatment: phaseCounts(after, second?.replay ?? null),
+      },
+      reportCommands,
+      file: treatmentOptions.truthJson,
+    };
+    // The file adds each targeted user's truth, so any one of them can be checked.
+    const perUser = outcomes.map((outcome) => ({
+      userId: outcome.userId,
+      experimentId: outcome.experimentId,
+      arm: outcome.arm,
+      naturalWinback: outcome.naturalWinback,
+      responds: outcome.responds,
+      treatmentDate: outcome.treatmentDay === null ? null : dayKey(startDay + outcome.treatmentDay),
+    }));
+    const fileText = `${JSON.stringify({ ...winback, targetedUsers: perUser }, null, 2)}\n`;
+    await writeFile(treatmentOptions.truthJson, fileText).catch((error: unknown) => {
+      throw new LocalModeError(
+        `churnwatch simulate: cannot write the win-back truth ${treatmentOptions.truthJson}: ${(error as Error).message}`,
+        1,
+      );
+    });
+
+    const summary = summaryOf(shop, options, {
+      promotions,
+      written: { events: before.events + after.events, bytes: before.bytes + after.bytes },
+      generateMs: before.generateMs + after.generateMs,
+      replay,
+      eventsFile: keepEvents ? eventsFile : null,
+      next: [...reportCommands, ...nextCommands(shop, options.truthFile, options)],
+      winback,
+    });
+    deps.stdout(
+      options.json ? `${JSON.stringify(summary, null, 2)}\n` : describe(summary, replayText),
+    );
+    return { summary, exitCode: last.exitCode };
   } finally {
     if (!keepEvents) await rm(eventsFile, { force: true });
   }

@@ -21,13 +21,15 @@ export interface JsonlWriteResult {
 export type JsonlProgress = (events: number) => void;
 
 /**
- * Streams `events` to `file` (created or truncated), honouring the file stream's backpressure.
- * @returns how many events and bytes were written.
+ * Streams `events` to `file` (created or truncated; with `append`, added at its end), honouring
+ * the file stream's backpressure.
+ * @returns how many events and bytes were written by this call.
  */
 export async function writeEventsJsonl(
   events: Iterable<unknown>,
   file: string,
   onProgress?: JsonlProgress,
+  options: { readonly append?: boolean } = {},
 ): Promise<JsonlWriteResult> {
   let count = 0;
   let bytes = 0;
@@ -49,6 +51,9 @@ export async function writeEventsJsonl(
     }
     onProgress?.(count);
   }
-  await pipeline(Readable.from(chunks()), createWriteStream(file));
+  await pipeline(
+    Readable.from(chunks()),
+    createWriteStream(file, { flags: options.append ? "a" : "w" }),
+  );
   return { events: count, bytes };
 }

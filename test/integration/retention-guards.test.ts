@@ -76,6 +76,16 @@ describe("retention guards on local mode", () => {
     expect(await h.sentTo(keeper)).toEqual([]);
     const [held] = await h.deliveries(keeper);
     expect(held).toMatchObject({ status: "deferred", reason: "quiet_hours" });
+    // The user's record shows the decision and the held message.
+    const record = await h.api("GET", `/v1/users/${keeper}`);
+    expect(record.body.actions).toEqual([
+      expect.objectContaining({
+        outcome: "published",
+        channel: "sms",
+        group: "variant",
+        deliveries: [expect.objectContaining({ status: "deferred", reason: "quiet_hours" })],
+      }),
+    ]);
 
     // 09:00 local on the same local day: the hold's end.
     const offset = offsetHoursOf(night);

@@ -111,7 +111,10 @@ export interface SimulateShopOptions {
   readonly promotions?: readonly Promotion[];
   readonly mix?: Readonly<Partial<Record<BehaviourType, number>>>;
   readonly churnDays?: number;
-  /** Carried for win-back experiments; the simulation itself does not use it yet. */
+  /**
+   * Carried for win-back experiments (recorded in the shop); the natural behaviour does not use
+   * it: winback.ts applies it once the experiment's assignment is known.
+   */
   readonly treatmentEffect?: number;
 }
 
@@ -179,6 +182,7 @@ const STREAM_PROMOTIONS = 1;
 const STREAM_PROFILE = 2;
 const STREAM_ACTIVITY = 3;
 const STREAM_EVENTS = 4;
+const STREAM_WINBACK = 5;
 
 function isDateKey(key: string): boolean {
   return /^\d{4}-\d{2}-\d{2}$/.test(key) && dayKey(dayNumberOfKey(key)) === key;
@@ -298,6 +302,14 @@ function contextOf(shop: SimShop): ShopContext {
 
 function userStream(seed: number, index: number, stream: number): Random {
   return createRandom(seed).fork(index, stream);
+}
+
+/**
+ * The user's stream for a win-back experiment (winback.ts): apart from the natural behaviour's
+ * streams, so a treatment changes none of the user's natural events.
+ */
+export function winbackStream(user: SimUser, shop: SimShop): Random {
+  return userStream(shop.seed, user.index, STREAM_WINBACK);
 }
 
 const BASE_RATE: Readonly<Record<BehaviourType, readonly [number, number]>> = {
@@ -547,45 +559,125 @@ function dayOfSteps(
 }
 
 /**
+ * One visit on day offset `d`: the steps spaced 10–150 s apart at a local hour drawn from
+ * HOUR_WEIGHTS, kept inside the simulated period, with event IDs `<idPrefix>-<step>`.
+ */
+function sessionEvents(
+  user: SimUser,
+  d: number,
+  steps: readonly Step[],
+  context: ShopContext,
+  random: Random,
+  idPrefix: string,
+): BehaviourEvent[] {
+  const eventContext = { platform: user.platform, timezone: user.timezone };
+  const at: number[] = [0];
+  for (let i = 1; i < steps.length; i += 1) at.push((at[i - 1] as number) + random.int(10, 150));
+  const span = at[at.length - 1] as number;
+  // The session event closes the visit, so its duration covers everything before it.
+  const durationSec = span + random.int(5, 60);
+  const hour = random.choice(HOURS, HOUR_WEIGHTS);
+  const localSecond = Math.min(hour * 3600 + random.int(0, 3599), DAY_MS / 1000 - 1 - span);
+  const dayNumber = context.startDayNumber + d;
+  const minutes = offsetMinutes(user.timezone, dayNumber);
+  const localMidnightMs = dayNumber * DAY_MS - minutes * 60_000;
+  const first = Math.min(
+    Math.max(localMidnightMs + localSecond * 1000, context.startMs),
+    context.endMs - (span + 1) * 1000,
+  );
+  return steps.map((step, i) => {
+    const offset = at[i] as number;
+    const properties = step.type === "session" ? { durationSec } : step.properties;
+    // The inferred event type makes `properties` a required key even for types whose schema
+    // lets it be absent; leaving it out keeps the JSON posted to the API minimal.
+    return {
+      eventId: `${idPrefix}-${i}`,
+      userId: user.userId,
+      type: step.type,
+      occurredAt: isoWithOffset(first + offset * 1000, minutes),
+      ...(properties === undefined ? {} : { properties }),
+      context: { ...eventContext },
+    } as BehaviourEvent;
+  });
+}
+
+/** One active day of a user: its day offset and the events of its session, in time order. */
+export interface SimDay {
+  readonly day: number;
+  readonly events: readonly BehaviourEvent[];
+}
+
+/** The user's active days with their events, in order (what `eventsOf` flattens). */
+export function* activeDayEventsOf(user: SimUser, shop: SimShop): Generator<SimDay> {
+  const context = contextOf(shop);
+  const random = userStream(context.seed, user.index, STREAM_EVENTS);
+  const state: UserState = { orders: 0, lastOrder: null };
+  for (const d of activeDays(user, context)) {
+    const steps = dayOfSteps(user, d, context, random, state);
+    yield {
+      day: d,
+      events: sessionEvents(
+        user,
+        d,
+        steps,
+        context,
+        random,
+        `se-${context.seed}-${user.index + 1}-${d}`,
+      ),
+    };
+  }
+}
+
+/**
  * The user's events, in time order: one short session per active day. A generator, so a whole
  * shop never needs to be in memory at once; the same shop and user always give the same events.
  */
 export function* eventsOf(user: SimUser, shop: SimShop): Generator<BehaviourEvent> {
+  for (const { events } of activeDayEventsOf(user, shop)) yield* events;
+}
+
+/**
+ * An extra visit with a purchase on day offset `d`, the win-back a retention action caused
+ * (lambdas/domain/simulation/winback.ts): app open, product view, add to cart, checkout,
+ * a purchase of about the user's usual basket (CNY, log-normal around their median) and the
+ * session. Its event and order IDs (`sw-…`, `so-…-w<d>`) never clash with the natural ones.
+ * `random` decides everything drawn, so the same stream gives the same visit.
+ */
+export function winbackPurchaseEvents(
+  user: SimUser,
+  shop: SimShop,
+  d: number,
+  random: Random,
+): BehaviourEvent[] {
   const context = contextOf(shop);
-  const random = userStream(context.seed, user.index, STREAM_EVENTS);
-  const state: UserState = { orders: 0, lastOrder: null };
-  const eventContext = { platform: user.platform, timezone: user.timezone };
-  for (const d of activeDays(user, context)) {
-    const steps = dayOfSteps(user, d, context, random, state);
-    const at: number[] = [0];
-    for (let i = 1; i < steps.length; i += 1) at.push((at[i - 1] as number) + random.int(10, 150));
-    const span = at[at.length - 1] as number;
-    // The session event closes the visit, so its duration covers everything before it.
-    const durationSec = span + random.int(5, 60);
-    const hour = random.choice(HOURS, HOUR_WEIGHTS);
-    const localSecond = Math.min(hour * 3600 + random.int(0, 3599), DAY_MS / 1000 - 1 - span);
-    const dayNumber = context.startDayNumber + d;
-    const minutes = offsetMinutes(user.timezone, dayNumber);
-    const localMidnightMs = dayNumber * DAY_MS - minutes * 60_000;
-    const first = Math.min(
-      Math.max(localMidnightMs + localSecond * 1000, context.startMs),
-      context.endMs - (span + 1) * 1000,
-    );
-    for (const [i, step] of steps.entries()) {
-      const offset = at[i] as number;
-      const properties = step.type === "session" ? { durationSec } : step.properties;
-      // The inferred event type makes `properties` a required key even for types whose schema
-      // lets it be absent; leaving it out keeps the JSON posted to the API minimal.
-      yield {
-        eventId: `se-${context.seed}-${user.index + 1}-${d}-${i}`,
-        userId: user.userId,
-        type: step.type,
-        occurredAt: isoWithOffset(first + offset * 1000, minutes),
-        ...(properties === undefined ? {} : { properties }),
-        context: { ...eventContext },
-      } as BehaviourEvent;
-    }
+  if (!(Number.isInteger(d) && d >= 0 && d < context.days)) {
+    throw new RangeError(`day ${d} is outside the simulated period (0 to ${context.days - 1})`);
   }
+  const productId = `sku-${random.int(1, 400)}`;
+  const amount = Math.max(1, Math.round(random.logNormal(user.basketCny, 0.5) * 100) / 100);
+  const steps: Step[] = [
+    { type: "app_open" },
+    { type: "product_view", properties: { productId } },
+    { type: "add_to_cart", properties: { productId } },
+    { type: "checkout_start" },
+    {
+      type: "purchase",
+      properties: {
+        orderId: `so-${context.seed}-${user.index + 1}-w${d}`,
+        amount,
+        currency: "CNY",
+      },
+    },
+    { type: "session" },
+  ];
+  return sessionEvents(
+    user,
+    d,
+    steps,
+    context,
+    random,
+    `sw-${context.seed}-${user.index + 1}-${d}`,
+  );
 }
 
 /** Every user's events, user by user, each user's in time order. */

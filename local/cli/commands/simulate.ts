@@ -5,12 +5,18 @@ import { dayKey, dayNumberOfKey } from "../../../lambdas/domain/calendar.js";
 import { MAX_EVENTS_PER_BATCH } from "../../../lambdas/domain/events.js";
 import { isCalendarDay } from "../../../lambdas/domain/promotions.js";
 import { DEFAULT_CHURN_DAYS } from "../../../lambdas/domain/simulation/shop.js";
+import {
+  DEFAULT_WINBACK_WINDOW_DAYS,
+  MAX_WINBACK_WINDOW_DAYS,
+} from "../../../lambdas/domain/winback.js";
 import { eventHorizonFromEnv } from "../../../lambdas/shared/config.js";
 import { errorMessage, UsageError } from "../../errors.js";
 import {
   runSimulate,
   type SimulateOptions,
   SUGGESTED_HORIZON_DAYS,
+  type TreatmentOptions,
+  winbackTruthFile,
 } from "../../simulate/run-simulate.js";
 import { defineCommand, noPositionals, type ParsedValues, stringFlag } from "../command.js";
 import type { CliIo } from "../io.js";
@@ -100,6 +106,74 @@ function parseStart(values: ParsedValues, days: number, env: NodeJS.ProcessEnv, 
   return dayKey(first);
 }
 
+/** Fewer simulated days than this before the treatment day give scoring too little history. */
+export const MIN_DAYS_BEFORE_TREATMENT = 14;
+
+function parseEffect(raw: string): number {
+  const effect = Number(raw);
+  if (!/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(raw.trim()) || !(effect >= 0 && effect <= 1)) {
+    throw usage(
+      `--treatment-effect must be a probability from 0 to 1 (e.g. 0.3: 30 % of the treated users who would not come back do), got "${raw}"`,
+    );
+  }
+  return effect;
+}
+
+/**
+ * --treatment-effect E [--treatment-at DAY] [--winback-window N]: the win-back window must end
+ * by the last simulated day, and the treatment day leave some history before it.
+ */
+function parseTreatment(
+  values: ParsedValues,
+  start: string,
+  days: number,
+  truthFile: string,
+): TreatmentOptions | undefined {
+  const raw = stringFlag(values, "treatment-effect");
+  if (raw === undefined) {
+    for (const name of ["treatment-at", "winback-window"]) {
+      if (stringFlag(values, name) !== undefined) {
+        throw usage(`--${name} needs --treatment-effect E (a win-back experiment)`);
+      }
+    }
+    return undefined;
+  }
+  const effect = parseEffect(raw);
+  if (values["no-wait"] === true) {
+    throw usage("--no-wait cannot go with --treatment-effect: scoring needs the events applied");
+  }
+  const windowDays = intFlag("simulate", values, "winback-window", {
+    min: 1,
+    max: MAX_WINBACK_WINDOW_DAYS,
+    fallback: DEFAULT_WINBACK_WINDOW_DAYS,
+  });
+  const first = dayNumberOfKey(start);
+  const last = first + days - 1;
+  // The window is the local days after the treatment day, in zones ahead of UTC (the shop's).
+  const latest = last - windowDays;
+  const earliest = first + MIN_DAYS_BEFORE_TREATMENT;
+  const rawAt = stringFlag(values, "treatment-at");
+  if (rawAt !== undefined && !isCalendarDay(rawAt.trim())) {
+    throw usage(`--treatment-at must be a calendar date YYYY-MM-DD, got "${rawAt}"`);
+  }
+  const at = rawAt === undefined ? latest : dayNumberOfKey(rawAt.trim());
+  if (latest < earliest) {
+    throw usage(
+      `--days ${days} is too short for a ${windowDays}-day win-back window: it needs ${MIN_DAYS_BEFORE_TREATMENT} days before the treatment day and the ${windowDays} after it, so --days ${
+        MIN_DAYS_BEFORE_TREATMENT + windowDays + 1
+      } or more (or a shorter --winback-window)`,
+    );
+  }
+  if (at < earliest || at > latest) {
+    throw usage(
+      `--treatment-at ${dayKey(at)} must be from ${dayKey(earliest)} (${MIN_DAYS_BEFORE_TREATMENT} days of history) to ${dayKey(
+        latest,
+      )} (its ${windowDays}-day window ends on the last simulated day, ${dayKey(last)})`,
+    );
+  }
+  return { effect, at: dayKey(at), windowDays, truthJson: winbackTruthFile(truthFile) };
+}
+
 export function parseSimulateArgs(
   values: ParsedValues,
   positionals: readonly string[],
@@ -128,6 +202,7 @@ export function parseSimulateArgs(
     fallback: DEFAULT_WAIT_TIMEOUT_S,
   });
   const server = parseServerFlags("simulate", values, env);
+  const treatment = parseTreatment(values, start, days, truthFile);
   return {
     users,
     days,
@@ -142,6 +217,7 @@ export function parseSimulateArgs(
     wait: values["no-wait"] !== true,
     waitTimeoutMs: waitTimeoutS * 1000,
     batchSize: MAX_EVENTS_PER_BATCH,
+    ...(treatment ? { treatment } : {}),
   };
 }
 
@@ -153,6 +229,7 @@ export const simulateCommand = defineCommand<SimulateOptions>({
   name: "simulate",
   summary: "post a simulated shop with known churners to local mode, and write its truth",
   help: `Usage: churnwatch simulate --users N --days D --seed S [--start YYYY-MM-DD] [options]
+       churnwatch simulate ... --treatment-effect E [--treatment-at YYYY-MM-DD] [--winback-window N]
 
 Generates a shop whose users follow known behaviour types (loyal, declining, sudden_quitter,
 promotion_hunter, seasonal, complainer), so churnwatch can be scored against a truth real
@@ -195,6 +272,36 @@ ${serverFlagsHelp(22)}
   --wait-timeout S    stop waiting when the queues have not shrunk for S seconds (default ${DEFAULT_WAIT_TIMEOUT_S})
   -h, --help          show this help
 
+Win-back experiment with a known effect:
+  --treatment-effect E       E from 0 to 1: a user assigned to a variant of the retention
+                             experiment who would not purchase in the win-back window on their
+                             own does, with probability E (one extra visit with a purchase of
+                             about their usual basket, on a random day of the window)
+  --treatment-at YYYY-MM-DD  the treatment day: scoring runs as of its midnight UTC (default:
+                             the last day that leaves the whole window inside the period,
+                             start + D - 1 - N; at least ${MIN_DAYS_BEFORE_TREATMENT} days after the start)
+  --winback-window N         the win-back window in days, as \`report --window-days\` (default
+                             ${DEFAULT_WINBACK_WINDOW_DAYS}): a purchase on local days T+1 to T+N wins a user back
+
+  With --treatment-effect, simulate runs the experiment through local mode's real path:
+    1. every user gets a contact record with e-mail consent in their own time zone
+       (PUT /v1/users/{id}/contact), so retention messages really go out,
+    2. the events before the treatment day T are posted and applied,
+    3. scoring runs as of T: warnings, the retention policy, the experiment's assignment
+       (retention-default holds out 10 % as control, who get nothing) and the messages,
+    4. who was targeted and in which arm is read back (GET /_local/actions),
+    5. the events from T on are posted: each user's natural future, plus the purchases the
+       treatment caused for variant users (intention to treat: every user assigned to a variant
+       counts as treated, whatever the sender later did with the message — quiet hours defer
+       it, a frequency cap or cooldown may drop it; the report measures the same way).
+  Control users and users not targeted keep their natural future. The truth CSV then holds the
+  users as they really lived; the win-back truth (FILE.winback.json next to --truth) has the
+  assignment, the natural win-back rate p0 of the targeted users (both groups, from the
+  simulator's knowledge of what each would have done untreated), the TRUE uplift E × (1 - p0)
+  — the number the report's 95 % interval for a variant should cover — and the sample's
+  realised rates per arm, which the report's point estimate reproduces. Then run the printed
+  \`churnwatch report --experiment ... --window-days N --from T --to T\`.
+
 Next (with D of 90 or more, printed with the dates filled in): train as of 60 days before the
 end with a ${SUGGESTED_HORIZON_DAYS}-day horizon, then evaluate against the truth:
   npx churnwatch train --as-of <start+D-60> --horizon ${SUGGESTED_HORIZON_DAYS}
@@ -204,8 +311,9 @@ Exit status: 0 when every event was posted and accepted and the pipeline settled
 server refused a promotion or an event, posting stopped or the pipeline did not settle; 2 for
 bad arguments; 130 when interrupted (Ctrl-C finishes the batch in hand first).
 
-Example:
+Examples:
   npx churnwatch simulate --users 1000 --days 180 --seed 42
+  npx churnwatch simulate --users 2000 --days 60 --seed 7 --treatment-effect 0.3 --winback-window 14
 `,
   options: {
     users: { type: "string" },
@@ -219,6 +327,9 @@ Example:
     json: { type: "boolean" },
     "no-wait": { type: "boolean" },
     "wait-timeout": { type: "string" },
+    "treatment-effect": { type: "string" },
+    "treatment-at": { type: "string" },
+    "winback-window": { type: "string" },
   },
   parse: (values, positionals, env) => parseSimulateArgs(values, positionals, env),
   async run(options: SimulateOptions, io: CliIo) {
