@@ -306,6 +306,27 @@ function dateOf(asOf: string): Date {
   return lastAsOfDate;
 }
 
+/** Share of active days inside promotions from which a user counts as promotion-driven. */
+export const PROMOTION_DRIVEN_SHARE = 0.5;
+
+/**
+ * A promotion-driven user in the days during and after a sale: the quiet that follows is their
+ * habit, not drift ("a short silence right after a big sale is not a warning"). The model may
+ * still score the silence high — it sees the same lull as in a leaver — so the user is not put
+ * at risk while it lasts, unless a rule that promotions do not damp (an uninstall signal, a
+ * complaint followed by silence) fired. The score and reasons are kept for the record.
+ */
+export function isPromotionLull(
+  indicators: Pick<Indicators, "inPromotionDamping" | "promotionActivityShare">,
+  hits: readonly RuleHit[],
+): boolean {
+  return (
+    indicators.inPromotionDamping &&
+    indicators.promotionActivityShare >= PROMOTION_DRIVEN_SHARE &&
+    hits.every((hit) => hit.params.promotionDamped === 1)
+  );
+}
+
 export function assessRisk(
   features: UserFeatures,
   asOf: string,
@@ -342,6 +363,7 @@ export function assessRisk(
     ? thresholdsFor(options.tiers, indicators.lifecycleStage, indicators.valueTier)
     : options.tiers;
   let tier = tierOf(score, thresholds);
+  if (isPromotionLull(indicators, hits)) tier = "low";
   // A critical rule (an uninstall signal) is urgent whatever the model thinks of the history.
   for (const hit of hits) if (hit.severity === "critical") tier = "critical";
   return {

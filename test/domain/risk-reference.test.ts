@@ -146,6 +146,11 @@ function referenceRisk(
       ? thresholdsFor(options.tiers, indicators.lifecycleStage, indicators.valueTier)
       : options.tiers;
   let tier = tierOf(score, thresholds);
+  // Promotion-driven users are not at risk in a sale's lull unless an undamped rule fired.
+  const undampedHit = hits.some((hit) => hit.params.promotionDamped !== 1);
+  if (indicators.inPromotionDamping && indicators.promotionActivityShare >= 0.5 && !undampedHit) {
+    tier = "low";
+  }
   if (hits.some((hit) => hit.severity === "critical")) tier = "critical";
   return {
     score,

@@ -5,6 +5,7 @@ import {
   combineHits,
   DEFAULT_TIER_THRESHOLDS,
   isEscalation,
+  isPromotionLull,
   riskChanged,
   tierOf,
 } from "../../lambdas/domain/risk.js";
@@ -91,6 +92,33 @@ describe("risk", () => {
     expect(riskChanged(undefined, risk)).toBe(true);
     expect(riskChanged(risk, { ...risk, runId: "r2" })).toBe(false);
     expect(riskChanged(risk, { ...risk, reasons: [] })).toBe(true);
+  });
+});
+
+describe("promotion lull", () => {
+  const damped: RuleHit = {
+    code: "no_app_open",
+    severity: "medium",
+    params: { promotionDamped: 1 },
+  };
+  const undamped: RuleHit = { code: "complaint_then_silence", severity: "high", params: {} };
+  it.each([
+    ["a promotion-driven user after a sale, damped hits only", true, 0.8, [damped], true],
+    ["the same user without any hit", true, 0.8, [], true],
+    ["an undamped rule fired (complaint then silence)", true, 0.8, [damped, undamped], false],
+    ["outside the damping window", false, 0.8, [damped], false],
+    ["a user who mostly buys outside promotions", true, 0.3, [damped], false],
+    ["exactly at the share boundary", true, 0.5, [], true],
+  ])("%s → lull %s", (_name, inPromotionDamping, promotionActivityShare, hits, expected) => {
+    expect(
+      isPromotionLull(
+        {
+          inPromotionDamping: inPromotionDamping as boolean,
+          promotionActivityShare: promotionActivityShare as number,
+        },
+        hits as RuleHit[],
+      ),
+    ).toBe(expected);
   });
 });
 
