@@ -10,11 +10,38 @@ import type { OutboxEntry } from "../lambdas/adapters/providers/outbox-provider.
 
 export type { OutboxEntry };
 
+/** A marketing notification as local mode's outbox holds it (digest or alert). */
+export interface MarketingLine {
+  readonly at: string;
+  readonly kind: string;
+  readonly subject: string;
+}
+
 export interface OutboxSummary {
   readonly total: number;
   readonly byChannel: Readonly<Record<string, number>>;
   /** Newest first. */
   readonly recent: readonly OutboxEntry[];
+  readonly marketing: { readonly total: number; readonly recent: readonly MarketingLine[] };
+}
+
+function asMarketingLine(line: string): MarketingLine | undefined {
+  try {
+    const value = JSON.parse(line) as {
+      kind?: unknown;
+      at?: unknown;
+      subject?: unknown;
+      attributes?: { kind?: unknown };
+    } | null;
+    if (!value || value.kind !== "marketing") return undefined;
+    return {
+      at: String(value.at ?? ""),
+      kind: String(value.attributes?.kind ?? "marketing"),
+      subject: String(value.subject ?? ""),
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -52,16 +79,21 @@ export async function readOutbox(path: string, recentLimit = 20): Promise<Outbox
     text = await readFile(path, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      return { total: 0, byChannel: {}, recent: [] };
+      return { total: 0, byChannel: {}, recent: [], marketing: { total: 0, recent: [] } };
     }
     throw error;
   }
-  const entries = text
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map(asEntry)
-    .filter((entry): entry is OutboxEntry => entry !== undefined);
+  const lines = text.split("\n").filter((line) => line.trim() !== "");
+  const entries = lines.map(asEntry).filter((entry): entry is OutboxEntry => entry !== undefined);
+  const marketing = lines
+    .map(asMarketingLine)
+    .filter((line): line is MarketingLine => line !== undefined);
   const byChannel: Record<string, number> = {};
   for (const entry of entries) byChannel[entry.channel] = (byChannel[entry.channel] ?? 0) + 1;
-  return { total: entries.length, byChannel, recent: entries.slice(-recentLimit).reverse() };
+  return {
+    total: entries.length,
+    byChannel,
+    recent: entries.slice(-recentLimit).reverse(),
+    marketing: { total: marketing.length, recent: marketing.slice(-recentLimit).reverse() },
+  };
 }

@@ -4,7 +4,7 @@
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { QueueInspector } from "./emulators/fauxqs.js";
-import { type OutboxEntry, readOutbox } from "./outbox.js";
+import { type MarketingLine, type OutboxEntry, readOutbox } from "./outbox.js";
 import { parallelScan } from "./parallel-scan.js";
 
 export interface QueueDepth {
@@ -18,7 +18,12 @@ export interface LocalStats {
   readonly users: number;
   readonly usersAtRisk: number;
   readonly events: number;
-  readonly outbox: { readonly total: number; readonly byChannel: Readonly<Record<string, number>> };
+  readonly outbox: {
+    readonly total: number;
+    readonly byChannel: Readonly<Record<string, number>>;
+    /** Marketing notifications (digests, alerts) written next to the messages. */
+    readonly marketing: number;
+  };
   readonly queues: Readonly<Record<string, QueueDepth>>;
 }
 
@@ -82,7 +87,11 @@ export interface StatsSources {
 export async function collectStats(
   sources: StatsSources,
   recentOutbox = 20,
-): Promise<{ stats: LocalStats; recentOutbox: readonly OutboxEntry[] }> {
+): Promise<{
+  stats: LocalStats;
+  recentOutbox: readonly OutboxEntry[];
+  recentMarketing: readonly MarketingLine[];
+}> {
   const [profiles, outbox, depths] = await Promise.all([
     scanProfiles(sources.doc, sources.usersTable),
     readOutbox(sources.outboxPath, recentOutbox),
@@ -105,9 +114,14 @@ export async function collectStats(
   return {
     stats: {
       ...profiles,
-      outbox: { total: outbox.total, byChannel: outbox.byChannel },
+      outbox: {
+        total: outbox.total,
+        byChannel: outbox.byChannel,
+        marketing: outbox.marketing.total,
+      },
       queues: Object.fromEntries(depths),
     },
     recentOutbox: outbox.recent,
+    recentMarketing: outbox.marketing.recent,
   };
 }

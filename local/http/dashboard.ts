@@ -4,12 +4,14 @@
  * come from API clients), and recipient addresses are left out.
  */
 import type { ArmReport, ExperimentReport, WinbackReport } from "../../lambdas/domain/winback.js";
-import type { OutboxEntry } from "../outbox.js";
+import type { MarketingLine, OutboxEntry } from "../outbox.js";
 import type { LocalStats } from "../stats.js";
 
 export interface DashboardInput {
   readonly stats: LocalStats;
   readonly recentOutbox: readonly OutboxEntry[];
+  /** Marketing digests and alerts, newest first (absent: the section is left out). */
+  readonly recentMarketing?: readonly MarketingLine[];
   readonly nextFirings: Readonly<Record<string, string>>;
   readonly generatedAt: Date;
   /**
@@ -139,6 +141,25 @@ export function renderDashboard(input: DashboardInput): string {
               )}</td><td>${escapeHtml(excerpt(entry))}</td></tr>`,
           )
           .join("");
+  const marketing = input.recentMarketing;
+  const marketingSection =
+    marketing === undefined
+      ? ""
+      : `<h2>Marketing notifications — latest ${marketing.length}</h2>
+<table>
+<tr><th>at</th><th>kind</th><th>subject</th></tr>
+${
+  marketing.length === 0
+    ? `<tr><td colspan="3" class="muted">No digest or alert yet.</td></tr>`
+    : marketing
+        .map(
+          (line) =>
+            `<tr><td>${escapeHtml(line.at)}</td><td>${escapeHtml(line.kind)}</td><td>${escapeHtml(line.subject)}</td></tr>`,
+        )
+        .join("")
+}
+</table>
+`;
   const schedules = Object.entries(input.nextFirings)
     .map(([name, at]) => `${escapeHtml(name)}: next run ${escapeHtml(at)}`)
     .join(" · ");
@@ -182,7 +203,7 @@ ${queueRows}
 <tr><th>at</th><th>channel</th><th>user</th><th>message</th></tr>
 ${outboxRows}
 </table>
-${winbackSection(input.winback)}</body>
+${marketingSection}${winbackSection(input.winback)}</body>
 </html>
 `;
 }

@@ -5,7 +5,13 @@ import { buildWinbackReport, DEFAULT_MESSAGE_COSTS } from "../../lambdas/domain/
 import { type DashboardInput, renderDashboard } from "../../local/http/dashboard.js";
 
 const base: DashboardInput = {
-  stats: { users: 0, usersAtRisk: 0, events: 0, outbox: { total: 0, byChannel: {} }, queues: {} },
+  stats: {
+    users: 0,
+    usersAtRisk: 0,
+    events: 0,
+    outbox: { total: 0, byChannel: {}, marketing: 0 },
+    queues: {},
+  },
   recentOutbox: [],
   nextFirings: {},
   generatedAt: new Date("2026-11-01T00:00:00Z"),
@@ -75,5 +81,24 @@ describe("dashboard win-back section", () => {
     expect(renderDashboard({ ...base, winback: { error: "ledger <down>" } })).toContain(
       "could not be made: ledger &lt;down&gt;",
     );
+  });
+});
+
+describe("dashboard marketing section", () => {
+  it("lists digests and alerts newest first, escaping their subjects", () => {
+    const html = renderDashboard({
+      ...base,
+      recentMarketing: [
+        { at: "2026-11-02T02:00:00Z", kind: "alert", subject: "High-value user <vip> critical" },
+        { at: "2026-11-01T02:00:00Z", kind: "digest", subject: "churnwatch digest 2026-11-01" },
+      ],
+    });
+    expect(html).toContain("Marketing notifications — latest 2");
+    expect(html).toContain("High-value user &lt;vip&gt; critical");
+    expect(html.indexOf("alert")).toBeLessThan(html.indexOf("churnwatch digest"));
+  });
+
+  it("says when nothing was sent yet", () => {
+    expect(renderDashboard({ ...base, recentMarketing: [] })).toContain("No digest or alert yet.");
   });
 });

@@ -137,7 +137,12 @@ describe("outbox and dashboard", () => {
   it("reads entries newest first, counts by channel and skips broken lines", async () => {
     const path = join(dir, "a", "outbox.jsonl");
     prepareOutbox(path, true);
-    expect(await readOutbox(path)).toEqual({ total: 0, byChannel: {}, recent: [] });
+    expect(await readOutbox(path)).toEqual({
+      total: 0,
+      byChannel: {},
+      recent: [],
+      marketing: { total: 0, recent: [] },
+    });
     const line = (n: number, channel: string) =>
       JSON.stringify({
         at: `t${n}`,
@@ -148,8 +153,21 @@ describe("outbox and dashboard", () => {
         body: `b${n}`,
         dedupeKey: `d${n}`,
       });
-    await writeFile(path, `${line(1, "email")}\n{broken\n${line(2, "sms")}\n${line(3, "email")}\n`);
+    const digest = JSON.stringify({
+      kind: "marketing",
+      at: "t4",
+      subject: "digest",
+      attributes: { kind: "digest" },
+    });
+    await writeFile(
+      path,
+      `${line(1, "email")}\n{broken\n${line(2, "sms")}\n${digest}\n${line(3, "email")}\n`,
+    );
     const summary = await readOutbox(path, 2);
+    expect(summary.marketing).toEqual({
+      total: 1,
+      recent: [{ at: "t4", kind: "digest", subject: "digest" }],
+    });
     expect(summary.total).toBe(3);
     expect(summary.byChannel).toEqual({ email: 2, sms: 1 });
     expect(summary.recent.map((entry) => entry.userId)).toEqual(["u3", "u2"]);
@@ -171,7 +189,7 @@ describe("outbox and dashboard", () => {
         users: 2,
         usersAtRisk: 1,
         events: 7,
-        outbox: { total: 1, byChannel: { email: 1 } },
+        outbox: { total: 1, byChannel: { email: 1 }, marketing: 1 },
         queues: { email: { visible: 0, inFlight: 0, delayed: 0, deadLetters: 2 } },
       },
       recentOutbox: [
