@@ -190,6 +190,33 @@ describe("topics and subscriptions", () => {
       CHANNEL_ATTRIBUTE,
     ]);
   });
+
+  it("gives every SNS→SQS subscription a redrive policy into its queue's DLQ", () => {
+    const subscriptions = ofType(R, "AWS::SNS::Subscription").filter(
+      ([, sub]) => props(sub).Protocol === "sqs",
+    );
+    const expected = Object.values(topics).reduce((n, topic) => n + topic.subscriptions.length, 0);
+    expect(subscriptions).toHaveLength(expected);
+    for (const [id, sub] of subscriptions) {
+      const queueId = refId(props(sub).Endpoint) as string;
+      const dlqId = refId(
+        (props(sub).RedrivePolicy as { deadLetterTargetArn: unknown } | undefined)
+          ?.deadLetterTargetArn,
+      );
+      const queueRedrive = props(R[queueId]).RedrivePolicy as { deadLetterTargetArn: unknown };
+      expect(dlqId, id).toBe(refId(queueRedrive.deadLetterTargetArn));
+    }
+  });
+
+  it("keeps provider feedback in SNS's signed envelope (raw delivery off)", () => {
+    const feedback = ofType(R, "AWS::SNS::Subscription").filter(
+      ([, sub]) =>
+        props(sub).Protocol === "sqs" &&
+        topologyQueueOf(refId(props(sub).Endpoint) as string) === "feedback",
+    );
+    expect(feedback).toHaveLength(1);
+    expect(props(feedback[0]?.[1]).RawMessageDelivery ?? false).toBe(false);
+  });
 });
 
 describe("alarms", () => {
@@ -239,5 +266,28 @@ describe("alarms", () => {
     });
     const keyId = refId(props(R[topicId]).KmsMasterKeyId) as string;
     expect(JSON.stringify(props(R[keyId]).KeyPolicy)).toContain("cloudwatch.amazonaws.com");
+  });
+});
+
+describe("e-mail feedback", () => {
+  it("sends SES bounces and complaints of the senders' configuration set to the feedback topic", () => {
+    const [[, destination] = []] = ofType(R, "AWS::SES::ConfigurationSetEventDestination");
+    const spec = props(destination).EventDestination as {
+      Enabled: boolean;
+      MatchingEventTypes: string[];
+      SnsDestination: { TopicARN: unknown };
+    };
+    expect(spec.MatchingEventTypes.sort()).toEqual(["bounce", "complaint"]);
+    const topicId = refId(spec.SnsDestination.TopicARN) as string;
+    const subscribed = ofType(R, "AWS::SNS::Subscription").filter(
+      ([, sub]) => refId(props(sub).TopicArn) === topicId,
+    );
+    expect(
+      subscribed.map(([, sub]) => topologyQueueOf(refId(props(sub).Endpoint) as string)),
+    ).toEqual(["feedback"]);
+    const configurationSet = refId(props(destination).ConfigurationSetName);
+    s.template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: { SES_CONFIGURATION_SET: { Ref: configurationSet } } },
+    });
   });
 });
