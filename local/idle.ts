@@ -25,8 +25,44 @@ export interface IdleReport {
   readonly queues: Readonly<Record<string, QueueActivity>>;
 }
 
+/** A queue's message counts, as SQS's approximate attributes give them: cheap at any depth. */
+export interface QueueCounts {
+  readonly visible: number;
+  readonly inFlight: number;
+  readonly delayed: number;
+}
+
+/**
+ * What is known about one queue: its snapshot (every in-flight receipt handle, needed to tell a
+ * failed message waiting for its retry from one being worked on), or only its counts.
+ */
+export interface QueueReading {
+  readonly key: string;
+  readonly snapshot: QueueSnapshot | undefined;
+  readonly counts?: QueueCounts;
+}
+
+export interface QueueReader {
+  counts(): Promise<QueueCounts | undefined>;
+  snapshot(): Promise<QueueSnapshot | undefined>;
+}
+
+/**
+ * Reads a queue for an idle check. A snapshot copies every message the queue holds, which with a
+ * backlog of hundreds of thousands takes seconds of the process's only thread (the pollers' and
+ * the API's); so the counts come first, and a queue with messages waiting (or delayed) is busy
+ * on those alone. Only a queue whose messages are all in flight, or that is empty, is snapshot.
+ */
+export async function readQueueForIdle(key: string, reader: QueueReader): Promise<QueueReading> {
+  const counts = await reader.counts();
+  if (counts && (counts.visible > 0 || counts.delayed > 0)) {
+    return { key, snapshot: undefined, counts };
+  }
+  return { key, snapshot: await reader.snapshot() };
+}
+
 export function assessIdle(
-  queues: readonly { readonly key: string; readonly snapshot: QueueSnapshot | undefined }[],
+  queues: readonly QueueReading[],
   pollers: readonly PollerActivity[],
   now: number = Date.now(),
 ): IdleReport {
@@ -36,9 +72,13 @@ export function assessIdle(
   const busyPollers = pollers.filter((poller) => poller.busy).length;
   let idle = busyPollers === 0;
   const report: Record<string, QueueActivity> = {};
-  for (const { key, snapshot } of queues) {
+  for (const { key, snapshot, counts } of queues) {
     if (!snapshot) {
-      report[key] = { visible: 0, inFlight: 0, delayed: 0, awaitingRetry: 0 };
+      // Counts alone cannot tell a given-back message from one being worked on: any message
+      // counts as work.
+      const activity = { visible: 0, inFlight: 0, delayed: 0, ...counts, awaitingRetry: 0 };
+      if (activity.visible > 0 || activity.inFlight > 0 || activity.delayed > 0) idle = false;
+      report[key] = activity;
       continue;
     }
     // A message whose visibility ran out is visible again, even if fauxqs has not noticed yet.

@@ -33,7 +33,7 @@ function asMarketingLine(line: string): MarketingLine | undefined {
       subject?: unknown;
       attributes?: { kind?: unknown };
     } | null;
-    if (!value || value.kind !== "marketing") return undefined;
+    if (value?.kind !== "marketing") return undefined;
     return {
       at: String(value.at ?? ""),
       kind: String(value.attributes?.kind ?? "marketing"),

@@ -37,17 +37,19 @@ import {
   throttleFromEnv,
   validateThrottleLimits,
 } from "./http/token-bucket.js";
-import { assessIdle, type IdleReport } from "./idle.js";
+import { assessIdle, type IdleReport, readQueueForIdle } from "./idle.js";
 import { ApiKeyAdmin } from "./keys/api-key-admin.js";
 import { createLogger, type LocalLogger, parseLogLevel, powertoolsLevel } from "./log.js";
 import { prepareOutbox } from "./outbox.js";
 import { DEFAULT_DATA_DIR, DYNAMODB_DIR, OUTBOX_FILE, REPO_ROOT } from "./paths.js";
-import { buildLocalPlan } from "./plan.js";
+import { buildLocalPlan, pollersFromEnv, withPollerConcurrency } from "./plan.js";
 import { type ProvisionedResources, provision, seedApiKey } from "./provision.js";
 import { createFunctionRuntime, type LambdaHandler } from "./runtime/function-runtime.js";
 import { buildScheduledEvent } from "./schedule/scheduled-event.js";
 import { createScheduler } from "./schedule/scheduler.js";
+import { useFastBacklogs } from "./sqs/fauxqs-backlog.js";
 import { createPoller } from "./sqs/poller.js";
+import { readQueueCounts } from "./sqs/queue-counts.js";
 import { collectStats, type LocalStats } from "./stats.js";
 import { createLocalWorkbench } from "./workbench.js";
 
@@ -172,7 +174,8 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
         ...(options.javaCommand ? { javaCommand: options.javaCommand } : {}),
         logger,
       }),
-      startFauxqsEmulator(),
+      // fauxqs' own backlog makes each receive cost time in proportion to the queue's depth.
+      useFastBacklogs().then(() => startFauxqsEmulator()),
     ]);
     if (dynamodbStart.status === "fulfilled") {
       const dynamodb = dynamodbStart.value;
@@ -235,7 +238,9 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       return runtime.invoke(schedule.target, event);
     };
 
-    const pollers = plan.pollers.map((spec) => {
+    // CHURNWATCH_POLLERS: batches the events queue's poller handles at once (see plan.ts).
+    const pollerSpecs = withPollerConcurrency(plan.pollers, pollersFromEnv(process.env));
+    const pollers = pollerSpecs.map((spec) => {
       const queue = resources.queues[spec.queue];
       return createPoller({
         sqs: clients.sqs,
@@ -246,6 +251,8 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
         batchSize: spec.batchSize,
         windowSeconds: spec.maxBatchingWindowSeconds,
         visibilityTimeoutSeconds: spec.visibilityTimeoutSeconds,
+        concurrency: spec.concurrency,
+        ...(spec.affinityKey ? { affinityKey: spec.affinityKey } : {}),
         ...(options.retryAfterSeconds !== undefined
           ? { retryAfterSeconds: options.retryAfterSeconds }
           : {}),
@@ -268,14 +275,18 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     cleanups.push({ name: "scheduler", run: () => scheduler.stop() });
 
     const idle = async (): Promise<IdleReport> => {
-      const snapshots = await Promise.all(
-        plan.queues.map(async (queue) => ({
-          key: queue.key,
-          snapshot: await fauxqs.inspector.snapshot(queue.name),
-        })),
+      const readings = await Promise.all(
+        plan.queues.map((queue) =>
+          readQueueForIdle(queue.key, {
+            // Counts first: a snapshot copies a whole backlog (see readQueueForIdle).
+            counts: () =>
+              readQueueCounts(clients.sqs, resources.queues[queue.key].url).catch(() => undefined),
+            snapshot: () => fauxqs.inspector.snapshot(queue.name),
+          }),
+        ),
       );
       return assessIdle(
-        snapshots,
+        readings,
         pollers.map((poller) => ({ busy: poller.busy, awaitingRetry: poller.awaitingRetry() })),
       );
     };
@@ -330,10 +341,11 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       ...(throttle ? { throttle: createRateLimiter(throttle) } : {}),
       local: {
         dashboard: async () => {
-          const { stats, recentOutbox } = await collectStats(statsSources, 20);
+          const { stats, recentOutbox, recentMarketing } = await collectStats(statsSources, 20);
           return renderDashboard({
             stats,
             recentOutbox,
+            recentMarketing,
             nextFirings: scheduler.nextFirings(),
             generatedAt: new Date(),
             winback: await localWinback(),

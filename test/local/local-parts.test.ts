@@ -1,4 +1,4 @@
-/** Pure parts of local mode: as-of dates, idle, stats, outbox, dashboard, environment, context. */
+/** Pure parts of local mode: as-of dates, idle, pollers, fauxqs backlogs, stats, outbox, dashboard, environment, context. */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,11 +9,24 @@ import { AsOfError, parseAsOf } from "../../local/as-of.js";
 import { diagnoseStartFailure } from "../../local/emulators/dynamodb-local.js";
 import { buildHandlerEnv } from "../../local/handler-env.js";
 import { escapeHtml, renderDashboard } from "../../local/http/dashboard.js";
-import { assessIdle } from "../../local/idle.js";
+import { assessIdle, readQueueForIdle } from "../../local/idle.js";
 import { prepareOutbox, readOutbox } from "../../local/outbox.js";
-import { buildLocalPlan } from "../../local/plan.js";
+import {
+  buildLocalPlan,
+  DEFAULT_EVENTS_POLLERS,
+  MAX_POLLERS,
+  pollersFromEnv,
+  withPollerConcurrency,
+} from "../../local/plan.js";
 import type { ProvisionedResources } from "../../local/provision.js";
 import { createLambdaContext } from "../../local/runtime/lambda-context.js";
+import { trackedEventUser } from "../../local/sqs/affinity.js";
+import {
+  Backlog,
+  loadFauxqsStoreClass,
+  patchStoreClass,
+  useBacklog,
+} from "../../local/sqs/fauxqs-backlog.js";
 import { countProfiles } from "../../local/stats.js";
 
 describe("as-of dates", () => {
@@ -109,6 +122,143 @@ describe("idle", () => {
     );
     expect(report.idle).toBe(false);
     expect(report.queues.q).toMatchObject({ visible: 1, inFlight: 0 });
+  });
+});
+
+describe("idle from queue counts", () => {
+  const idlePoller = { busy: false, awaitingRetry: new Set<string>() };
+  const emptySnapshot = { name: "q", visible: 0, delayed: 0, inFlight: [] };
+
+  it("does not copy a queue with messages waiting or delayed: its counts say busy", async () => {
+    for (const counts of [
+      { visible: 250_000, inFlight: 400, delayed: 0 },
+      { visible: 0, inFlight: 0, delayed: 3 },
+    ]) {
+      let snapshots = 0;
+      const reading = await readQueueForIdle("events", {
+        counts: async () => counts,
+        snapshot: async () => {
+          snapshots += 1;
+          return emptySnapshot;
+        },
+      });
+      expect(snapshots).toBe(0);
+      const report = assessIdle([reading], [idlePoller]);
+      expect(report.idle).toBe(false);
+      expect(report.queues.events).toMatchObject({ ...counts, awaitingRetry: 0 });
+    }
+  });
+
+  it("looks at the in-flight messages when none waits, or when the counts cannot be read", async () => {
+    const failed = {
+      ...emptySnapshot,
+      inFlight: [{ receiptHandle: "rh", visibilityDeadline: Date.now() + 60_000 }],
+    };
+    for (const counts of [{ visible: 0, inFlight: 1, delayed: 0 }, undefined]) {
+      const reading = await readQueueForIdle("q", {
+        counts: async () => counts,
+        snapshot: async () => failed,
+      });
+      expect(reading.snapshot).toBe(failed);
+      // The poller gave that message back: idle. Nobody did: somebody holds it, busy.
+      expect(assessIdle([reading], [{ busy: false, awaitingRetry: new Set(["rh"]) }]).idle).toBe(
+        true,
+      );
+      expect(assessIdle([reading], [idlePoller]).idle).toBe(false);
+    }
+  });
+});
+
+describe("local pollers", () => {
+  it("run several batches of the events queue at once, keyed by user, and one of the others", () => {
+    const pollers = buildLocalPlan().pollers;
+    const events = pollers.find((poller) => poller.queue === "events");
+    expect(events?.concurrency).toBe(DEFAULT_EVENTS_POLLERS);
+    expect(events?.affinityKey).toBe(trackedEventUser);
+    for (const poller of pollers.filter((p) => p.queue !== "events")) {
+      expect(poller.concurrency).toBe(1);
+      expect(poller.affinityKey).toBeUndefined();
+    }
+  });
+
+  it("take the events queue's concurrency from CHURNWATCH_POLLERS", () => {
+    expect(pollersFromEnv({})).toBeUndefined();
+    expect(pollersFromEnv({ CHURNWATCH_POLLERS: " " })).toBeUndefined();
+    expect(pollersFromEnv({ CHURNWATCH_POLLERS: "1" })).toBe(1);
+    expect(pollersFromEnv({ CHURNWATCH_POLLERS: ` ${MAX_POLLERS} ` })).toBe(MAX_POLLERS);
+    for (const bad of ["0", "-2", "2.5", "four", String(MAX_POLLERS + 1), "1e1"]) {
+      expect(() => pollersFromEnv({ CHURNWATCH_POLLERS: bad })).toThrow(/CHURNWATCH_POLLERS/);
+    }
+    const pollers = buildLocalPlan().pollers;
+    const one = withPollerConcurrency(pollers, 1);
+    expect(one.find((poller) => poller.queue === "events")?.concurrency).toBe(1);
+    expect(one.filter((poller) => poller.concurrency !== 1)).toEqual([]);
+    const three = withPollerConcurrency(pollers, 3);
+    expect(three.filter((poller) => poller.concurrency === 3).map((p) => p.queue)).toEqual([
+      "events",
+    ]);
+    expect(withPollerConcurrency(pollers, undefined)).toEqual(pollers);
+  });
+
+  it("key an events-queue message by the user it is about, as the profile's partition key", () => {
+    const message = (body: string) => ({ Body: body });
+    expect(
+      trackedEventUser(message(JSON.stringify({ appId: "shop", event: { userId: "u-1" } }))),
+    ).toBe("APP#shop#USER#u-1");
+    for (const body of [
+      "",
+      "not json",
+      "null",
+      "[]",
+      '{"appId":"shop"}',
+      '{"appId":1,"event":{"userId":"u"}}',
+      '{"appId":"a","event":null}',
+    ]) {
+      expect(trackedEventUser(message(body))).toBeUndefined();
+    }
+  });
+});
+
+describe("fauxqs backlogs", () => {
+  it("push and shift in order, iterate what is left and reset on assignment", () => {
+    const backlog = new Backlog([1, 2]);
+    expect(backlog.push(3, 4)).toBe(4);
+    expect(backlog.shift()).toBe(1);
+    expect([...backlog]).toEqual([2, 3, 4]);
+    expect(backlog.length).toBe(3);
+    for (let value = 5; value < 5000; value += 1) backlog.push(value);
+    for (let expected = 2; expected < 4000; expected += 1) expect(backlog.shift()).toBe(expected);
+    expect(backlog.length).toBe(1000);
+    expect([...backlog].slice(0, 2)).toEqual([4000, 4001]);
+    backlog.reset([]);
+    expect(backlog.length).toBe(0);
+    expect(backlog.shift()).toBeUndefined();
+  });
+
+  it("take over a queue's message array, and `messages = []` still purges", () => {
+    const queue: { messages: unknown } = { messages: ["a", "b"] };
+    expect(useBacklog(queue)).toBe(true);
+    expect(queue.messages).toBeInstanceOf(Backlog);
+    expect([...(queue.messages as Backlog<string>)]).toEqual(["a", "b"]);
+    queue.messages = [];
+    expect((queue.messages as Backlog<string>).length).toBe(0);
+    expect(useBacklog({ messages: "nope" })).toBe(false);
+  });
+
+  it("patch the installed fauxqs store, whose queues keep their messages in an array", async () => {
+    const store = await loadFauxqsStoreClass();
+    expect(typeof (store as { prototype?: { createQueue?: unknown } }).prototype?.createQueue).toBe(
+      "function",
+    );
+    class FakeStore {
+      createQueue(name: string) {
+        return { name, messages: [] as string[] };
+      }
+    }
+    expect(patchStoreClass(FakeStore)).toBe(true);
+    expect(patchStoreClass(FakeStore)).toBe(true);
+    expect(new FakeStore().createQueue("q").messages).toBeInstanceOf(Backlog);
+    expect(patchStoreClass(class {})).toBe(false);
   });
 });
 

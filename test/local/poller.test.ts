@@ -273,6 +273,196 @@ describe("the SQS poller", () => {
   });
 });
 
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+describe("the SQS poller with several batches at once", () => {
+  it("runs up to `concurrency` batches at once and delivers every message once", async () => {
+    const queue = await queueWithDlq(30, 5);
+    const bodies = Array.from({ length: 30 }, (_, index) => `m${index}`);
+    await send(queue.url, bodies);
+    const delivered: string[] = [];
+    let active = 0;
+    let mostActive = 0;
+    let mostInHand = 0;
+    const poller = startPoller({
+      queueUrl: queue.url,
+      queueArn: queue.arn,
+      batchSize: 5,
+      windowSeconds: 0,
+      concurrency: 3,
+      invoke: async (event) => {
+        active += 1;
+        mostActive = Math.max(mostActive, active);
+        mostInHand = Math.max(mostInHand, poller.batchesInHand);
+        await sleep(50);
+        delivered.push(...event.Records.map((record) => record.body));
+        active -= 1;
+      },
+    });
+    await until(() => delivered.length === bodies.length);
+    expect(mostActive).toBe(3);
+    expect(mostInHand).toBe(3);
+    expect(delivered.sort()).toEqual([...bodies].sort());
+    await until(() => !poller.busy);
+    expect(poller.batchesInHand).toBe(0);
+    expect(await fauxqs.inspector.snapshot(queue.name)).toMatchObject({ visible: 0, inFlight: [] });
+  });
+
+  it("never puts one key in two batches at once, and keeps a key's messages in order", async () => {
+    const queue = await queueWithDlq(30, 5);
+    const keys = ["a", "b", "c", "d", "e"];
+    // a#0 b#0 c#0 d#0 e#0 a#1 …: every receive brings keys other batches hold.
+    const bodies = Array.from(
+      { length: 60 },
+      (_, index) => `${keys[index % keys.length]}#${Math.floor(index / keys.length)}`,
+    );
+    await send(queue.url, bodies);
+    const inHand = new Set<string>();
+    const clashes: string[] = [];
+    const byKey = new Map<string, string[]>();
+    let batches = 0;
+    const poller = startPoller({
+      queueUrl: queue.url,
+      queueArn: queue.arn,
+      batchSize: 4,
+      windowSeconds: 0,
+      concurrency: 3,
+      affinityKey: (message) => message.Body?.split("#")[0],
+      invoke: async (event) => {
+        batches += 1;
+        const mine = new Set(event.Records.map((record) => record.body.split("#")[0] as string));
+        for (const key of mine) {
+          if (inHand.has(key)) clashes.push(key);
+          inHand.add(key);
+        }
+        await sleep(10 + (batches % 3) * 15);
+        for (const record of event.Records) {
+          const [key] = record.body.split("#") as [string];
+          byKey.set(key, [...(byKey.get(key) ?? []), record.body]);
+        }
+        for (const key of mine) inHand.delete(key);
+      },
+    });
+    await until(() => [...byKey.values()].flat().length === bodies.length);
+    expect(clashes).toEqual([]);
+    for (const key of keys) {
+      expect(byKey.get(key)).toEqual(bodies.filter((body) => body.startsWith(`${key}#`)));
+    }
+    await until(() => !poller.busy);
+    expect(await fauxqs.inspector.snapshot(queue.name)).toMatchObject({ visible: 0, inFlight: [] });
+  });
+
+  it("lets a message without a key go into any batch", async () => {
+    const queue = await queueWithDlq(30, 5);
+    await send(queue.url, ["x", "y", "z", "w"]);
+    const delivered: string[] = [];
+    startPoller({
+      queueUrl: queue.url,
+      queueArn: queue.arn,
+      batchSize: 2,
+      windowSeconds: 0,
+      concurrency: 2,
+      affinityKey: () => undefined,
+      invoke: async (event) => {
+        await sleep(20);
+        delivered.push(...event.Records.map((record) => record.body));
+      },
+    });
+    await until(() => delivered.length === 4);
+    expect(delivered.sort()).toEqual(["w", "x", "y", "z"]);
+  });
+
+  it("when stopped, finishes every batch in hand and the messages waiting for their key", async () => {
+    const queue = await queueWithDlq(30, 5);
+    // Two loops of batches of 2: [a#1, a#2] and [b#1] in hand, a#3 waits for a's batch.
+    await send(queue.url, ["a#1", "a#2", "a#3", "b#1"]);
+    const started: string[][] = [];
+    const finished: string[] = [];
+    let gate: Promise<void> | undefined;
+    let open: () => void = () => undefined;
+    gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const poller = createPoller({
+      sqs,
+      queueUrl: queue.url,
+      queueArn: queue.arn,
+      batchSize: 2,
+      windowSeconds: 0,
+      waitTimeSeconds: 0,
+      concurrency: 2,
+      affinityKey: (message) => message.Body?.split("#")[0],
+      invoke: async (event) => {
+        started.push(event.Records.map((record) => record.body));
+        await gate;
+        finished.push(...event.Records.map((record) => record.body));
+      },
+    });
+    poller.start();
+    await until(() => started.length === 2);
+    expect(started.flat().sort()).toEqual(["a#1", "a#2", "b#1"]);
+    expect(poller.batchesInHand).toBe(2);
+    expect(poller.busy).toBe(true);
+    const stopping = poller.stop();
+    setTimeout(() => {
+      gate = undefined;
+      open();
+    }, 100);
+    await stopping;
+    expect(finished.sort()).toEqual(["a#1", "a#2", "a#3", "b#1"]);
+    expect(finished.indexOf("a#3")).toBeGreaterThan(finished.indexOf("a#2"));
+    expect(poller.busy).toBe(false);
+    expect(await fauxqs.inspector.snapshot(queue.name)).toMatchObject({ visible: 0, inFlight: [] });
+  });
+
+  it("offers failed messages again after retryAfterSeconds with several batches at once", async () => {
+    const queue = await queueWithDlq(30, 5);
+    await send(queue.url, ["ok-1", "bad", "ok-2", "ok-3"]);
+    const deliveries: string[] = [];
+    const poller = startPoller({
+      queueUrl: queue.url,
+      queueArn: queue.arn,
+      batchSize: 2,
+      windowSeconds: 0,
+      visibilityTimeoutSeconds: 30,
+      retryAfterSeconds: 1,
+      concurrency: 2,
+      invoke: async (event) => {
+        deliveries.push(...event.Records.map((record) => record.body));
+        const bad = event.Records.filter(
+          (record) => record.body === "bad" && record.attributes.ApproximateReceiveCount === "1",
+        );
+        return { batchItemFailures: bad.map((record) => ({ itemIdentifier: record.messageId })) };
+      },
+    });
+    await until(() => deliveries.filter((body) => body === "bad").length === 2);
+    expect(deliveries.filter((body) => body.startsWith("ok")).sort()).toEqual([
+      "ok-1",
+      "ok-2",
+      "ok-3",
+    ]);
+    await until(() => !poller.busy);
+    expect(await fauxqs.inspector.snapshot(queue.name)).toMatchObject({ visible: 0, inFlight: [] });
+  });
+
+  it("refuses a concurrency that is not a whole number of at least 1", () => {
+    for (const concurrency of [0, -1, 1.5, Number.NaN]) {
+      expect(() =>
+        createPoller({
+          sqs,
+          queueUrl: "http://127.0.0.1:1/000000000000/q",
+          batchSize: 1,
+          windowSeconds: 0,
+          concurrency,
+          invoke: async () => undefined,
+        }),
+      ).toThrow(RangeError);
+    }
+  });
+});
+
 describe("fauxqs behaviour local mode relies on", () => {
   it("applies SNS filter policies and raw delivery keeps the body and attributes", async () => {
     const topic = await sns.send(new CreateTopicCommand({ Name: `t${++counter}` }));
