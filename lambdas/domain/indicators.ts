@@ -110,6 +110,12 @@ export interface Indicators {
    * calendar or without activity): near 1 for a promotion hunter.
    */
   readonly promotionActivityShare: number;
+  /**
+   * Share of the calendar's days inside promotions over the same window (from the user's first
+   * day, at most 180 days back): what promotionActivityShare would be for a user whose activity
+   * ignores promotions. Their ratio says how promotion-driven the user is, whatever the calendar.
+   */
+  readonly promotionDayShare: number;
   readonly sessions: { readonly count: number; readonly averageDurationSec: number | null };
   readonly cartAbandonmentRate: number | null;
   readonly complaints: number;
@@ -182,6 +188,8 @@ interface DayFacts {
   readonly inPromotionDamping: boolean;
   /** 1 where today − index is a promotion day; absent without a calendar. */
   readonly promotionMask: Uint8Array | undefined;
+  /** Promotion days among the ages below each index: promotionDaysUpTo[n] counts ages 0..n−1. */
+  readonly promotionDaysUpTo: Uint16Array | undefined;
 }
 
 /** What is derived from one options object, checked against the fields it was derived from. */
@@ -238,14 +246,18 @@ function dayFacts(facts: OptionsFacts, today: number): DayFacts {
   if (known !== undefined) return known;
   const { calendar, recentDays, baselineDays } = facts;
   let promotionMask: Uint8Array | undefined;
+  let promotionDaysUpTo: Uint16Array | undefined;
   if (facts.hasPromotions && Number.isFinite(today)) {
     const span = Math.min(
       MAX_MASK_DAYS,
       Math.max(PROMOTION_SHARE_DAYS, Math.ceil(recentDays + baselineDays) || 0),
     );
     promotionMask = new Uint8Array(span);
+    promotionDaysUpTo = new Uint16Array(span + 1);
     for (let age = 0; age < span; age += 1) {
       if (isPromotionDay(calendar, today - age)) promotionMask[age] = 1;
+      promotionDaysUpTo[age + 1] =
+        (promotionDaysUpTo[age] as number) + (promotionMask[age] as number);
     }
   }
   const found: DayFacts = {
@@ -253,10 +265,28 @@ function dayFacts(facts: OptionsFacts, today: number): DayFacts {
     baselineDays: ordinaryDays(calendar, today - recentDays, baselineDays),
     inPromotionDamping: isInPromotionDamping(calendar, today, facts.dampingDays),
     promotionMask,
+    promotionDaysUpTo,
   };
   if (facts.byDay.size >= MAX_DAYS_REMEMBERED) facts.byDay.clear();
   facts.byDay.set(today, found);
   return found;
+}
+
+/** Promotion days over the share window: the user's days so far, at most PROMOTION_SHARE_DAYS. */
+function promotionDayShare(
+  facts: OptionsFacts,
+  day: DayFacts,
+  today: number,
+  daysSinceFirstSeen: number,
+): number {
+  const window = Math.min(PROMOTION_SHARE_DAYS, Math.max(1, daysSinceFirstSeen + 1));
+  const upTo = day.promotionDaysUpTo;
+  if (upTo !== undefined && window < upTo.length) return (upTo[window] as number) / window;
+  let count = 0;
+  for (let age = 0; age < window; age += 1) {
+    if (isPromotionDay(facts.calendar, today - age)) count += 1;
+  }
+  return count / window;
 }
 
 function daysSince(iso: string | undefined, asOfMs: number): number | null {
@@ -615,6 +645,7 @@ export function deriveIndicators(
     },
     inPromotionDamping: day.inPromotionDamping,
     promotionActivityShare: shareActive > 0 ? shareInPromotion / shareActive : 0,
+    promotionDayShare: hasPromotions ? promotionDayShare(facts, day, today, daysSinceFirstSeen) : 0,
     sessions: {
       count: sessions,
       averageDurationSec: sessions > 0 ? (sessionMsAmount ?? 0) / sessions / 1000 : null,

@@ -306,26 +306,42 @@ function dateOf(asOf: string): Date {
   return lastAsOfDate;
 }
 
-/** Share of active days inside promotions from which a user counts as promotion-driven. */
-export const PROMOTION_DRIVEN_SHARE = 0.5;
+/**
+ * How many times likelier an active day of the user's falls in a promotion than a calendar day
+ * does, from which the user counts as promotion-driven. Relative to the calendar, so a shop with
+ * a sale every week does not make every user a promotion hunter.
+ */
+export const PROMOTION_DRIVEN_LIFT = 2.5;
 
 /**
  * A promotion-driven user in the days during and after a sale: the quiet that follows is their
  * habit, not drift ("a short silence right after a big sale is not a warning"). The model may
  * still score the silence high — it sees the same lull as in a leaver — so the user is not put
- * at risk while it lasts, unless a rule that promotions do not damp (an uninstall signal, a
- * complaint followed by silence) fired. The score and reasons are kept for the record.
+ * at risk while it lasts, unless the user did something a sale does not explain: an uninstall
+ * signal, or a complaint followed by silence. Silence-based rules that promotions do not damp
+ * (30 days without login, long-term inactivity) do not count: this user was active in the sale
+ * days ago, and their logins and visits follow the calendar. Score and reasons are kept.
  */
 export function isPromotionLull(
-  indicators: Pick<Indicators, "inPromotionDamping" | "promotionActivityShare">,
+  indicators: Pick<
+    Indicators,
+    "inPromotionDamping" | "promotionActivityShare" | "promotionDayShare"
+  >,
   hits: readonly RuleHit[],
 ): boolean {
   return (
     indicators.inPromotionDamping &&
-    indicators.promotionActivityShare >= PROMOTION_DRIVEN_SHARE &&
-    hits.every((hit) => hit.params.promotionDamped === 1)
+    indicators.promotionDayShare > 0 &&
+    indicators.promotionActivityShare >= PROMOTION_DRIVEN_LIFT * indicators.promotionDayShare &&
+    !hits.some((hit) => LULL_BREAKING_RULES.has(hit.code))
   );
 }
+
+/** Acts of the user that a sale does not explain: they keep a promotion hunter at risk. */
+const LULL_BREAKING_RULES: ReadonlySet<string> = new Set([
+  "uninstall_silence",
+  "complaint_then_silence",
+]);
 
 export function assessRisk(
   features: UserFeatures,

@@ -93,6 +93,20 @@ function interactionsOutsidePromotions(
   return { total, days };
 }
 
+function promotionDayShare(
+  calendar: PromotionCalendar,
+  today: number,
+  daysSinceFirstSeen: number,
+): number {
+  if (calendar.ranges.length === 0) return 0;
+  const window = Math.min(180, Math.max(1, daysSinceFirstSeen + 1));
+  let promotionDays = 0;
+  for (let day = today - window + 1; day <= today; day += 1) {
+    if (isPromotionDay(calendar, day)) promotionDays += 1;
+  }
+  return promotionDays / window;
+}
+
 function promotionActivityShare(
   features: UserFeatures,
   calendar: PromotionCalendar,
@@ -204,6 +218,7 @@ function referenceIndicators(
       options.promotionDampingDays ?? DEFAULT_PROMOTION_DAMPING_DAYS,
     ),
     promotionActivityShare: promotionActivityShare(features, calendar, today),
+    promotionDayShare: promotionDayShare(calendar, today, daysSinceFirstSeen),
     sessions: {
       count: sessions,
       averageDurationSec: sessions > 0 ? (amounts.sessionMs ?? 0) / sessions / 1000 : null,

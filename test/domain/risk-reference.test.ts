@@ -146,11 +146,15 @@ function referenceRisk(
       ? thresholdsFor(options.tiers, indicators.lifecycleStage, indicators.valueTier)
       : options.tiers;
   let tier = tierOf(score, thresholds);
-  // Promotion-driven users are not at risk in a sale's lull unless an undamped rule fired.
-  const undampedHit = hits.some((hit) => hit.params.promotionDamped !== 1);
-  if (indicators.inPromotionDamping && indicators.promotionActivityShare >= 0.5 && !undampedHit) {
-    tier = "low";
-  }
+  // Promotion-driven users (active days 2.5× as likely in promotions as calendar days) are not
+  // at risk in a sale's lull unless they uninstalled or complained and went silent.
+  const undampedHit = hits.some(
+    (hit) => hit.code === "uninstall_silence" || hit.code === "complaint_then_silence",
+  );
+  const driven =
+    indicators.promotionDayShare > 0 &&
+    indicators.promotionActivityShare / indicators.promotionDayShare >= 2.5;
+  if (indicators.inPromotionDamping && driven && !undampedHit) tier = "low";
   if (hits.some((hit) => hit.severity === "critical")) tier = "critical";
   return {
     score,

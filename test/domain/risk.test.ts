@@ -101,20 +101,43 @@ describe("promotion lull", () => {
     severity: "medium",
     params: { promotionDamped: 1 },
   };
-  const undamped: RuleHit = { code: "complaint_then_silence", severity: "high", params: {} };
+  const cart: RuleHit = { code: "cart_abandoned", severity: "low", params: {} };
+  const complaint: RuleHit = { code: "complaint_then_silence", severity: "high", params: {} };
+  const uninstall: RuleHit = { code: "uninstall_silence", severity: "critical", params: {} };
+  const noLogin: RuleHit = { code: "no_login", severity: "high", params: { days: 31 } };
   it.each([
-    ["a promotion-driven user after a sale, damped hits only", true, 0.8, [damped], true],
-    ["the same user without any hit", true, 0.8, [], true],
-    ["an undamped rule fired (complaint then silence)", true, 0.8, [damped, undamped], false],
-    ["outside the damping window", false, 0.8, [damped], false],
-    ["a user who mostly buys outside promotions", true, 0.3, [damped], false],
-    ["exactly at the share boundary", true, 0.5, [], true],
-  ])("%s → lull %s", (_name, inPromotionDamping, promotionActivityShare, hits, expected) => {
+    ["a promotion-driven user after a sale, damped hits only", true, 0.6, 0.1, [damped], true],
+    ["the same user without any hit", true, 0.6, 0.1, [], true],
+    [
+      "a low-severity undamped hit (an abandoned cart) does not count",
+      true,
+      0.6,
+      0.1,
+      [cart],
+      true,
+    ],
+    ["a complaint followed by silence", true, 0.6, 0.1, [damped, complaint], false],
+    ["an uninstall signal", true, 0.6, 0.1, [uninstall], false],
+    [
+      "30 days without login (silence the sale's calendar explains)",
+      true,
+      0.6,
+      0.1,
+      [noLogin],
+      true,
+    ],
+    ["outside the damping window", false, 0.6, 0.1, [damped], false],
+    ["active in promotions only as often as the calendar has them", true, 0.12, 0.1, [], false],
+    ["exactly 2.5 times the calendar's share", true, 0.25, 0.1, [], true],
+    ["a calendar that is one long sale", true, 0.9, 0.8, [], false],
+    ["no calendar", true, 0, 0, [], false],
+  ])("%s", (_name, inPromotionDamping, activityShare, dayShare, hits, expected) => {
     expect(
       isPromotionLull(
         {
           inPromotionDamping: inPromotionDamping as boolean,
-          promotionActivityShare: promotionActivityShare as number,
+          promotionActivityShare: activityShare as number,
+          promotionDayShare: dayShare as number,
         },
         hits as RuleHit[],
       ),
