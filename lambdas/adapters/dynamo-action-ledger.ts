@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -19,6 +18,7 @@ import type { ActionRecord } from "../domain/actions/action-record.js";
 import type { SendSlot } from "../domain/actions/frequency.js";
 import { type RetentionMessage, retentionMessageSchema } from "../domain/retention.js";
 import { userPartitionKey } from "../domain/user-key.js";
+import { conditionally } from "./conditional-write.js";
 
 const DAY_SECONDS = 86_400;
 /** Action records back win-back reports for a year and a bit, like the rest of the ledger. */
@@ -28,16 +28,6 @@ const DEFERRED_TTL_DAYS = 4;
 /** How far back `due` looks for holds a missed release run left behind. */
 const DEFERRED_LOOKBACK_HOURS = 48;
 const HOUR_MS = 3_600_000;
-
-async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await write();
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
-}
 
 /** Holds are filed under the hour they fall due, so a release run reads only the hours it needs. */
 function deferredPartition(at: Date): string {

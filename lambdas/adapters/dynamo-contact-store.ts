@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -9,6 +8,7 @@ import type { Channel } from "../../lib/topology.js";
 import type { ContactRecord, UndeliverableReason } from "../domain/contact.js";
 import { userPartitionKey } from "../domain/user-key.js";
 import type { ContactStore } from "../ports.js";
+import { conditionally } from "./conditional-write.js";
 
 /**
  * The condition that the channel's address is still the one the feedback was about. Push is
@@ -63,8 +63,8 @@ export class DynamoContactStore implements ContactStore {
     channel: Channel,
     mark: { reason: UndeliverableReason; at: string; address: string },
   ): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionally(() =>
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: userPartitionKey(appId, userId) },
@@ -80,11 +80,7 @@ export class DynamoContactStore implements ContactStore {
             ":address": mark.address,
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -9,6 +8,7 @@ import type { UserProfile } from "../domain/features.js";
 import type { RiskAssessment } from "../domain/risk.js";
 import { userPartitionKey } from "../domain/user-key.js";
 import type { ErasureRegistry, FeatureStore, ProfileScanner, UserEvents } from "../ports.js";
+import { conditionally } from "./conditional-write.js";
 import { DynamoFeatureWriter, PROFILE_SK, toProfile } from "./dynamo-feature-writer.js";
 
 export { PROFILE_SK } from "./dynamo-feature-writer.js";
@@ -102,8 +102,8 @@ export class DynamoFeatureStore implements FeatureStore, ProfileScanner {
   }
 
   async saveRisk(profile: UserProfile, risk: RiskAssessment): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionally(() =>
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: userPartitionKey(profile.appId, profile.userId), sk: PROFILE_SK },
@@ -115,11 +115,7 @@ export class DynamoFeatureStore implements FeatureStore, ProfileScanner {
             ":next": profile.version + 1,
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

@@ -21,6 +21,7 @@ import type {
   RunSummary,
   SegmentSummary,
 } from "../ports.js";
+import { conditionally } from "./conditional-write.js";
 
 /** Runs are listed under one partition, newest last by as-of, to find the recent ones. */
 export const RUN_INDEX_PK = "RUNS";
@@ -33,16 +34,6 @@ export const TOP_LISTS_REMOVED_AT = "topHighValueRemovedAt";
 const DAY_SECONDS = 86_400;
 /** Ledger entries outlive any redelivery by far; a year keeps win-back measurement possible. */
 const LEDGER_TTL_DAYS = 400;
-
-async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await write();
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
-}
 
 /**
  * Ledger table. Per user (pk = the user's key): `ACTION#<warningId>` what planning decided,

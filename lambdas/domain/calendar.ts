@@ -102,18 +102,33 @@ function zoneOffsets(timeZone: string): ZoneOffsets {
   return zone;
 }
 
-/** Local wall-clock time minus UTC at a whole second, in ms. */
+/**
+ * Local wall clock minus UTC, in ms, at the whole second of `epochMs`, as Intl reads it. Offsets
+ * change only at whole seconds, so this holds for every instant of that second.
+ */
 function offsetAt(clock: Intl.DateTimeFormat, epochMs: number): number {
-  const parts = clock.formatToParts(new Date(epochMs));
-  const wall = Date.UTC(
-    partOf(parts, "year"),
-    partOf(parts, "month") - 1,
-    partOf(parts, "day"),
-    partOf(parts, "hour"),
-    partOf(parts, "minute"),
-    partOf(parts, "second"),
-  );
-  return wall - epochMs;
+  const second = Math.floor(epochMs / 1000) * 1000;
+  const parts = clock.formatToParts(new Date(second));
+  // setUTCFullYear, unlike Date.UTC, does not read years 0–99 as 1900–1999.
+  const wall = new Date(0);
+  wall.setUTCFullYear(partOf(parts, "year"), partOf(parts, "month") - 1, partOf(parts, "day"));
+  wall.setUTCHours(partOf(parts, "hour"), partOf(parts, "minute"), partOf(parts, "second"), 0);
+  return wall.getTime() - second;
+}
+
+/**
+ * How far the zone's wall clock is ahead of UTC at `epochMs`, in ms: from the per-hour memo
+ * where the hour has one offset, else from Intl at that second.
+ * @throws RangeError for a zone Intl does not know.
+ */
+export function utcOffsetMs(epochMs: number, timeZone: string): number {
+  if (timeZone === "UTC") return 0;
+  const zone = zoneOffsets(timeZone);
+  if (epochMs >= CACHED_FROM_MS && epochMs < CACHED_TO_MS) {
+    const offset = hourOffset(zone, Math.floor(epochMs / HOUR_MS));
+    if (!Number.isNaN(offset)) return offset;
+  }
+  return offsetAt(zone.clock, epochMs);
 }
 
 function hourOffset(zone: ZoneOffsets, hour: number): number {

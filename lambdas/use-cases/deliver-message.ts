@@ -1,9 +1,8 @@
-import type { Channel } from "../../lib/topology.js";
 import type { DeferredMessages, SendSlots } from "../action-ports.js";
 import { type FrequencyCap, liveSlots, type SendSlot } from "../domain/actions/frequency.js";
 import { checkSend, type GuardVerdict } from "../domain/actions/guards.js";
 import type { QuietHoursConfig } from "../domain/actions/quiet-hours.js";
-import type { ContactRecord } from "../domain/contact.js";
+import { type ContactRecord, channelAddress } from "../domain/contact.js";
 import { DEFAULT_CAMPAIGN, type RetentionMessage } from "../domain/retention.js";
 import {
   type RenderedMessage,
@@ -19,17 +18,6 @@ import type {
   EventQueue,
 } from "../ports.js";
 import { UndeliverableAddressError } from "../ports.js";
-
-function addressFor(contact: ContactRecord, channel: Channel): string | undefined {
-  switch (channel) {
-    case "email":
-      return contact.email?.address;
-    case "sms":
-      return contact.sms?.phone;
-    case "push":
-      return contact.push?.endpointArn ?? contact.push?.token;
-  }
-}
 
 export class ProviderError extends Error {
   override readonly name = "ProviderError";
@@ -170,7 +158,7 @@ export async function deliverMessage(
   if (claim === "done") return "duplicate";
   if (claim === "in-progress")
     throw new DeliveryInProgressError(`${message.dedupeKey} is being sent`);
-  const to = contact ? addressFor(contact, message.channel) : undefined;
+  const to = contact ? channelAddress(contact, message.channel) : undefined;
   let content: RenderedMessage | undefined;
   if (contact && to) {
     try {

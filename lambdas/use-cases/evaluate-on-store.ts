@@ -10,7 +10,7 @@
  * warned in the week after a promotion.
  */
 import { featuresAsOf, isChurnLabel } from "../domain/as-of.js";
-import { dayKey, dayNumberOfKey } from "../domain/calendar.js";
+import { dayKey, dayNumberOfKey, utcOffsetMs } from "../domain/calendar.js";
 import {
   buildEvaluationReport,
   type EvaluationReport,
@@ -242,28 +242,6 @@ function firstWarningLead(
   return churnDay - start;
 }
 
-/** How far the zone's clock is ahead of UTC at `at`, in milliseconds (whole minutes). */
-function utcOffsetMs(timeZone: string, at: Date): number {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-  }).formatToParts(at);
-  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const local = Date.UTC(
-    part("year"),
-    part("month") - 1,
-    part("day"),
-    part("hour"),
-    part("minute"),
-  );
-  return local - Math.floor(at.getTime() / 60_000) * 60_000;
-}
-
 function checkPromotionHunters(
   hunters: readonly UserProfile[],
   query: EvaluateQuery,
@@ -280,7 +258,7 @@ function checkPromotionHunters(
       if (hunter.firstSeenAt.slice(0, 10) > promotion.to) continue;
       counted += 1;
       // The week after, in the hunter's own days: the calendar's dates are local dates.
-      const offset = utcOffsetMs(hunter.timezone ?? "UTC", endOfDay(dayKey(end)));
+      const offset = utcOffsetMs(endOfDay(dayKey(end)).getTime(), hunter.timezone ?? "UTC");
       for (let day = end + 1; day <= end + AFTER_PROMOTION_DAYS; day += 1) {
         if (isAtRisk(hunter, new Date(endOfDay(dayKey(day)).getTime() - offset))) {
           warned += 1;

@@ -14,6 +14,55 @@ export function serverUnreachable(url: string, error: unknown): LocalModeError {
   );
 }
 
+/** What a running local mode answered: status, the body (JSON where it parses), Retry-After. */
+export interface LocalAnswer {
+  readonly status: number;
+  readonly body: unknown;
+  readonly retryAfter: string | null;
+}
+
+/**
+ * One request with the API key to a running local mode, for the long-running commands (replay,
+ * simulate) that read the status themselves. An unreachable server and a refused key are
+ * LocalModeErrors (exit 1) with what to do about them.
+ */
+export async function callLocalMode(
+  target: { readonly url: string; readonly apiKey: string; readonly fetch: typeof fetch },
+  method: "GET" | "POST" | "PUT",
+  path: string,
+  body: unknown,
+  timeoutMs: number,
+): Promise<LocalAnswer> {
+  let response: Response;
+  try {
+    response = await target.fetch(`${target.url}${path}`, {
+      method,
+      headers: {
+        "x-api-key": target.apiKey,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    throw serverUnreachable(target.url, error);
+  }
+  const text = await response.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text === "" ? null : JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  if (response.status === 401) {
+    throw new LocalModeError(
+      `the server at ${target.url} refused the API key: pass --api-key or set CHURNWATCH_API_KEY`,
+      1,
+    );
+  }
+  return { status: response.status, body: parsed, retryAfter: response.headers.get("retry-after") };
+}
+
 export class LocalClient {
   constructor(
     readonly baseUrl: string,

@@ -16,8 +16,8 @@ import { createReadStream, statSync } from "node:fs";
 import { basename } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { MAX_BODY_BYTES } from "../../lib/topology.js";
-import { serverUnreachable } from "../cli/local-client.js";
-import { LocalModeError, UsageError } from "../errors.js";
+import { callLocalMode } from "../cli/local-client.js";
+import { UsageError } from "../errors.js";
 import type { IdleReport } from "../idle.js";
 import type { LocalStats } from "../stats.js";
 import { createLineParser, type ReplayEvent, type ReplayFormat } from "./parsers.js";
@@ -273,30 +273,10 @@ export async function runReplay(
   const pollMs = deps.pollMs ?? 250;
   const headers = { "x-api-key": options.apiKey };
 
+  const server = { url: options.url, apiKey: options.apiKey, fetch: deps.fetch };
   async function getJson(path: string): Promise<{ status: number; body: unknown }> {
-    let response: Response;
-    try {
-      response = await deps.fetch(`${options.url}${path}`, {
-        headers,
-        signal: AbortSignal.timeout(requestTimeoutMs),
-      });
-    } catch (error) {
-      throw serverUnreachable(options.url, error);
-    }
-    const text = await response.text();
-    let body: unknown = null;
-    try {
-      body = text === "" ? null : JSON.parse(text);
-    } catch {
-      body = text;
-    }
-    if (response.status === 401) {
-      throw new LocalModeError(
-        `the server at ${options.url} refused the API key: pass --api-key or set CHURNWATCH_API_KEY`,
-        1,
-      );
-    }
-    return { status: response.status, body };
+    const { status, body } = await callLocalMode(server, "GET", path, undefined, requestTimeoutMs);
+    return { status, body };
   }
 
   // Read the file once to know its length: the progress bar's total and --from-line's bound.

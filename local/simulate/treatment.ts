@@ -11,7 +11,7 @@ import type { ActionRecord } from "../../lambdas/domain/actions/action-record.js
 import type { SimShop, SimUser } from "../../lambdas/domain/simulation/shop.js";
 import type { ArmAssignment } from "../../lambdas/domain/simulation/winback.js";
 import { measuredActions } from "../../lambdas/domain/winback.js";
-import { serverUnreachable } from "../cli/local-client.js";
+import { callLocalMode, type LocalAnswer } from "../cli/local-client.js";
 import { LocalModeError } from "../errors.js";
 import { LOCAL_ACTIONS_PATH } from "../http/actions-route.js";
 import type { IdleReport } from "../idle.js";
@@ -37,46 +37,15 @@ const CHINESE_ZONES: ReadonlySet<string> = new Set([
   "Asia/Taipei",
 ]);
 
-interface Answer {
-  readonly status: number;
-  readonly body: unknown;
-  readonly retryAfter: string | null;
-}
+type Answer = LocalAnswer;
 
-async function call(
+function call(
   target: TreatmentTarget,
   method: "GET" | "POST" | "PUT",
   path: string,
   body?: unknown,
 ): Promise<Answer> {
-  let response: Response;
-  try {
-    response = await target.fetch(`${target.url}${path}`, {
-      method,
-      headers: {
-        "x-api-key": target.apiKey,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-  } catch (error) {
-    throw serverUnreachable(target.url, error);
-  }
-  const text = await response.text();
-  let parsed: unknown = null;
-  try {
-    parsed = text === "" ? null : JSON.parse(text);
-  } catch {
-    parsed = text;
-  }
-  if (response.status === 401) {
-    throw new LocalModeError(
-      `the server at ${target.url} refused the API key: pass --api-key or set CHURNWATCH_API_KEY`,
-      1,
-    );
-  }
-  return { status: response.status, body: parsed, retryAfter: response.headers.get("retry-after") };
+  return callLocalMode(target, method, path, body, REQUEST_TIMEOUT_MS);
 }
 
 function messageOf(body: unknown): string {

@@ -6,7 +6,7 @@
  */
 import type { Channel } from "../../../lib/topology.js";
 import { isIanaTimeZone } from "../calendar.js";
-import { type ContactRecord, hasConsent } from "../contact.js";
+import { type ContactRecord, hasConsent, isDeliverable } from "../contact.js";
 import { type FrequencyCap, type SendSlot, slotWithin } from "./frequency.js";
 import type { RetentionPolicy } from "./policy.js";
 import { type QuietHoursConfig, quietHoursEnd } from "./quiet-hours.js";
@@ -33,23 +33,6 @@ export function consentGuard(contact: ContactRecord | undefined, channel: Channe
   return hasConsent(contact, channel) ? ALLOW : suppress("no_consent");
 }
 
-/** How a provider's bounce, complaint or invalid-number report is kept on a channel. */
-interface UndeliverableMark {
-  readonly undeliverable?: { readonly reason: string; readonly at: string };
-}
-
-function addressOf(contact: ContactRecord, channel: Channel): string | undefined {
-  switch (channel) {
-    case "email":
-      return contact.email?.address;
-    case "sms":
-      return contact.sms?.phone;
-    case "push":
-      // An SNS endpoint where the app registered one, else the raw device token.
-      return contact.push?.endpointArn || contact.push?.token;
-  }
-}
-
 /**
  * The channel has an address and no provider has marked it undeliverable (bounced, complained,
  * invalid): sending again would only hurt the sender's reputation.
@@ -58,9 +41,7 @@ export function contactabilityGuard(
   contact: ContactRecord | undefined,
   channel: Channel,
 ): GuardVerdict {
-  if (contact === undefined || !addressOf(contact, channel)) return suppress("not_contactable");
-  const details = contact[channel] as UndeliverableMark | undefined;
-  return details?.undeliverable ? suppress("not_contactable") : ALLOW;
+  return isDeliverable(contact, channel) ? ALLOW : suppress("not_contactable");
 }
 
 /**

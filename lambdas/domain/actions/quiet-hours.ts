@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { CHANNELS, type Channel } from "../../../lib/topology.js";
-import { isIanaTimeZone } from "../calendar.js";
+import { isIanaTimeZone, utcOffsetMs } from "../calendar.js";
 import { parseConfig, shown, strictObject } from "./config-error.js";
 
 /**
@@ -83,48 +83,6 @@ function inWindow(msOfDay: number, start: number, end: number): boolean {
   return start < end ? msOfDay >= start && msOfDay < end : msOfDay >= start || msOfDay < end;
 }
 
-const clocks = new Map<string, Intl.DateTimeFormat>();
-/** A guard against a flood of junk zone names growing the memo without end. */
-const MAX_CLOCKS = 1_024;
-
-function clockFor(timeZone: string): Intl.DateTimeFormat {
-  let clock = clocks.get(timeZone);
-  if (clock === undefined) {
-    clock = new Intl.DateTimeFormat("en-CA", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-    });
-    if (clocks.size >= MAX_CLOCKS) clocks.clear();
-    clocks.set(timeZone, clock);
-  }
-  return clock;
-}
-
-function field(parts: readonly Intl.DateTimeFormatPart[], type: Intl.DateTimeFormatPartTypes) {
-  for (const part of parts) if (part.type === type) return Number(part.value);
-  return Number.NaN;
-}
-
-/**
- * Local wall clock minus UTC, in ms, at the whole second of `epochMs`. Offsets change only at
- * whole seconds, so this holds for every instant of that second.
- */
-function offsetAt(clock: Intl.DateTimeFormat, epochMs: number): number {
-  const second = Math.floor(epochMs / 1000) * 1000;
-  const parts = clock.formatToParts(new Date(second));
-  // setUTCFullYear, unlike Date.UTC, does not read years 0–99 as 1900–1999.
-  const wall = new Date(0);
-  wall.setUTCFullYear(field(parts, "year"), field(parts, "month") - 1, field(parts, "day"));
-  wall.setUTCHours(field(parts, "hour"), field(parts, "minute"), field(parts, "second"), 0);
-  return wall.getTime() - second;
-}
-
 function msOfDay(localMs: number): number {
   return ((localMs % DAY_MS) + DAY_MS) % DAY_MS;
 }
@@ -135,7 +93,7 @@ function msOfDay(localMs: number): number {
  * back within an hour.
  */
 function firstOffsetChange(
-  clock: Intl.DateTimeFormat,
+  timeZone: string,
   from: number,
   to: number,
   offset: number,
@@ -143,16 +101,16 @@ function firstOffsetChange(
   let previous = from;
   while (previous < to) {
     const probe = Math.min(previous + HOUR_MS, to);
-    const probed = offsetAt(clock, probe);
+    const probed = utcOffsetMs(probe, timeZone);
     if (probed !== offset) {
       let low = Math.floor(previous / 1000) * 1000;
       let high = Math.floor(probe / 1000) * 1000;
       while (high - low > 1000) {
         const middle = low + Math.floor((high - low) / 2000) * 1000;
-        if (offsetAt(clock, middle) === offset) low = middle;
+        if (utcOffsetMs(middle, timeZone) === offset) low = middle;
         else high = middle;
       }
-      return { at: high, offset: offsetAt(clock, high) };
+      return { at: high, offset: utcOffsetMs(high, timeZone) };
     }
     previous = probe;
   }
@@ -165,7 +123,7 @@ export function isQuietAt(now: Date, timeZone: string, window: QuietHoursWindow)
   const end = msOfTime(window.end);
   if (start === end) return false;
   const epochMs = now.getTime();
-  return inWindow(msOfDay(epochMs + offsetAt(clockFor(timeZone), epochMs)), start, end);
+  return inWindow(msOfDay(epochMs + utcOffsetMs(epochMs, timeZone)), start, end);
 }
 
 /**
@@ -183,14 +141,13 @@ export function quietHoursEnd(now: Date, timeZone: string, window: QuietHoursWin
   const start = msOfTime(window.start);
   const end = msOfTime(window.end);
   if (start === end) return null;
-  const clock = clockFor(timeZone);
   let at = now.getTime();
-  let offset = offsetAt(clock, at);
+  let offset = utcOffsetMs(at, timeZone);
   if (!inWindow(msOfDay(at + offset), start, end)) return null;
   // Each pass crosses one offset change; a day holds at most a few.
   for (;;) {
     const untilEnd = (end - msOfDay(at + offset) + DAY_MS) % DAY_MS || DAY_MS;
-    const change = firstOffsetChange(clock, at, at + untilEnd, offset);
+    const change = firstOffsetChange(timeZone, at, at + untilEnd, offset);
     if (change === undefined) return new Date(at + untilEnd);
     at = change.at;
     offset = change.offset;
