@@ -271,7 +271,10 @@ export class DynamoLedger implements DeliveryLedger, ActionLedger, RunLedger, Di
         ? { finishedAt, durationMs: Date.parse(finishedAt) - Date.parse(startedAt) }
         : {}),
       totals,
-      models: [...new Set(segments.map((item) => String(item.model ?? "rules-v1")))].sort(),
+      // A segment that scored nobody names no model (""): nothing to list.
+      models: [...new Set(segments.map((item) => String(item.model ?? "rules-v1")))]
+        .filter((label) => label !== "")
+        .sort(),
       topHighValue,
     };
   }
