@@ -6,7 +6,7 @@
 import type { Promotion } from "./domain/promotions.js";
 
 /** The kinds of fitted model scoring combines with the rules. */
-export const MODEL_KINDS = ["btyd", "churn-lr"] as const;
+export const MODEL_KINDS = ["btyd", "churn"] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /** What a version says about itself without its artefact: enough to list and compare them. */

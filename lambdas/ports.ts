@@ -127,7 +127,7 @@ export interface SegmentSummary {
   readonly topHighValue: readonly HighValueAtRisk[];
   readonly histograms: CohortHistograms;
   readonly durationMs: number;
-  /** The model versions the segment scored with, e.g. `churn-lr@3+btyd@2` or `rules-v1`. */
+  /** The model versions the segment scored with, e.g. `churn-gbt@3+btyd@2` or `rules-v1`. */
   readonly model: string;
 }
 

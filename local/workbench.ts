@@ -3,12 +3,14 @@
  * the use cases of lambdas/use-cases/ over local mode's tables, with the same configuration the
  * handlers read (so training and evaluation score exactly like the score λ).
  */
+
 import { readFile } from "node:fs/promises";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoFeatureStore } from "../lambdas/adapters/dynamo-feature-store.js";
 import { DynamoLedger } from "../lambdas/adapters/dynamo-ledger.js";
 import { DynamoModelStore } from "../lambdas/adapters/dynamo-model-store.js";
 import { DynamoPromotionStore } from "../lambdas/adapters/dynamo-promotion-store.js";
+import type { ChurnAlgorithm } from "../lambdas/domain/churn-model/train.js";
 import type { ScoringOptions } from "../lambdas/domain/risk.js";
 import { parseTruthCsv, TruthCsvError } from "../lambdas/domain/simulation/truth-csv.js";
 import { MODEL_KINDS, type ModelVersionSummary } from "../lambdas/model-ports.js";
@@ -44,6 +46,7 @@ export interface LocalWorkbench {
       userPrefix?: string;
       l2?: number;
       snapshots?: number;
+      algorithm?: ChurnAlgorithm | "auto";
     },
   ): Promise<TrainOutcome>;
   models(appId: string): Promise<ModelVersionSummary[]>;

@@ -8,7 +8,7 @@ import type { EventType } from "./events.js";
 import type { MonthTally, Tally, UserFeatures } from "./features.js";
 import {
   DEFAULT_PROMOTION_DAMPING_DAYS,
-  isInPromotionDamping,
+  dampingPromotion,
   isPromotionDay,
   type Promotion,
   type PromotionCalendar,
@@ -106,6 +106,11 @@ export interface Indicators {
    */
   readonly inPromotionDamping: boolean;
   /**
+   * The first and last local day of the promotion whose run or damping days hold the as-of day,
+   * null outside them: what a quiet spell after the sale is measured against.
+   */
+  readonly dampingPromotionDays: readonly [number, number] | null;
+  /**
    * Share of the user's active days in the last 180 that fell inside promotions (0 without a
    * calendar or without activity): near 1 for a promotion hunter.
    */
@@ -186,6 +191,7 @@ interface DayFacts {
   readonly recentDays: number;
   readonly baselineDays: number;
   readonly inPromotionDamping: boolean;
+  readonly dampingPromotionDays: readonly [number, number] | null;
   /** 1 where today − index is a promotion day; absent without a calendar. */
   readonly promotionMask: Uint8Array | undefined;
   /** Promotion days among the ages below each index: promotionDaysUpTo[n] counts ages 0..n−1. */
@@ -260,10 +266,12 @@ function dayFacts(facts: OptionsFacts, today: number): DayFacts {
         (promotionDaysUpTo[age] as number) + (promotionMask[age] as number);
     }
   }
+  const dampingRange = dampingPromotion(calendar, today, facts.dampingDays);
   const found: DayFacts = {
     recentDays: ordinaryDays(calendar, today, recentDays),
     baselineDays: ordinaryDays(calendar, today - recentDays, baselineDays),
-    inPromotionDamping: isInPromotionDamping(calendar, today, facts.dampingDays),
+    inPromotionDamping: dampingRange !== undefined,
+    dampingPromotionDays: dampingRange ?? null,
     promotionMask,
     promotionDaysUpTo,
   };
@@ -644,6 +652,7 @@ export function deriveIndicators(
       change: baselinePerDay > 0 && day.recentDays > 0 ? recentPerDay / baselinePerDay - 1 : null,
     },
     inPromotionDamping: day.inPromotionDamping,
+    dampingPromotionDays: day.dampingPromotionDays,
     promotionActivityShare: shareActive > 0 ? shareInPromotion / shareActive : 0,
     promotionDayShare: hasPromotions ? promotionDayShare(facts, day, today, daysSinceFirstSeen) : 0,
     sessions: {

@@ -204,7 +204,24 @@ export function isInPromotionDamping(
   day: number,
   dampingDays: number = DEFAULT_PROMOTION_DAMPING_DAYS,
 ): boolean {
-  return calendar.ranges.some(([first, last]) => day >= first && day <= last + dampingDays);
+  return dampingPromotion(calendar, day, dampingDays) !== undefined;
+}
+
+/**
+ * The `[first, last]` days of the promotion whose run or damping days hold `day` (the latest
+ * such one when two overlap), or undefined outside every promotion's reach.
+ */
+export function dampingPromotion(
+  calendar: PromotionCalendar,
+  day: number,
+  dampingDays: number = DEFAULT_PROMOTION_DAMPING_DAYS,
+): readonly [number, number] | undefined {
+  let found: readonly [number, number] | undefined;
+  for (const range of calendar.ranges) {
+    if (range[0] > day) break;
+    if (day <= range[1] + dampingDays) found = range;
+  }
+  return found;
 }
 
 /** Promotion days among the `n` days ending with `lastDay`, i.e. in (lastDay − n, lastDay]. */

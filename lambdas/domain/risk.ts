@@ -11,6 +11,7 @@
  * after a replay of history never sees what came later.
  */
 import { featuresAsOf } from "./as-of.js";
+import { localDayNumber, utcOffsetMs } from "./calendar.js";
 import { activityGaps } from "./churn-model/activity-gaps.js";
 import type { BtydArtefact, ChurnModelArtefact } from "./churn-model/artefacts.js";
 import { btydSignals } from "./churn-model/btyd-artefact.js";
@@ -46,7 +47,8 @@ export interface RiskAssessment {
   readonly reasons: readonly Reason[];
   readonly asOf: string;
   readonly runId: string;
-  /** What scored: `rules-v1`, or the model versions such as `churn-lr@3+btyd@2`. */
+  /** What scored: `rules-v1`, or the model versions such as `churn-lr@3+btyd@2`
+   *  (`churn-gbt@…` for boosted trees). */
   readonly model: string;
   readonly lifecycleStage?: LifecycleStage;
   readonly valueTier?: ValueTier;
@@ -256,7 +258,8 @@ function sortedReasons(
 
 export function modelLabel(models: ScoringModels | undefined): string {
   if (!models?.churn) return RULES_MODEL;
-  const parts = [`churn-lr@${models.churn.version}`];
+  const algorithm = models.churn.artefact.algorithm === "boosted-trees" ? "gbt" : "lr";
+  const parts = [`churn-${algorithm}@${models.churn.version}`];
   if (models.btyd) parts.push(`btyd@${models.btyd.version}`);
   return parts.join("+");
 }
@@ -337,6 +340,38 @@ export function isPromotionLull(
   );
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * The end of the day the user's silence after a sale is counted from while its damping days
+ * last, or undefined when the rule does not apply. A user who came during the promotion (or
+ * after it) and has been quiet since is in the sale's hangover: the days since do not count
+ * against them yet, so they are scored as of the later of the promotion's last day and their
+ * last active day. Once the damping days are over, the whole silence counts again. Users who
+ * did not come to the sale are scored as they are: the sale does not explain their quiet.
+ */
+export function saleHangoverAsOf(
+  indicators: Pick<Indicators, "dampingPromotionDays" | "timezone">,
+  lastSeenAt: string,
+  asOf: Date,
+): Date | undefined {
+  const range = indicators.dampingPromotionDays;
+  if (!range) return undefined;
+  const zone = indicators.timezone;
+  const today = localDayNumber(asOf.getTime(), zone);
+  const [firstDay, lastDay] = range;
+  if (today <= lastDay) return undefined;
+  const lastActiveDay = localDayNumber(Date.parse(lastSeenAt), zone);
+  if (lastActiveDay < firstDay) return undefined;
+  const countFrom = Math.max(lastDay, lastActiveDay);
+  if (countFrom >= today) return undefined;
+  // The instant before the next local midnight; the offset is read again at the first guess,
+  // so a clock change at midnight (Beirut, Cairo, Santiago) still lands on the right instant.
+  const nextMidnight = (countFrom + 1) * DAY_MS;
+  const guess = nextMidnight - utcOffsetMs(nextMidnight, zone);
+  return new Date(nextMidnight - utcOffsetMs(guess, zone) - 1);
+}
+
 /** Acts of the user that a sale does not explain: they keep a promotion hunter at risk. */
 const LULL_BREAKING_RULES: ReadonlySet<string> = new Set([
   "uninstall_silence",
@@ -379,7 +414,16 @@ export function assessRisk(
     ? thresholdsFor(options.tiers, indicators.lifecycleStage, indicators.valueTier)
     : options.tiers;
   let tier = tierOf(score, thresholds);
-  if (isPromotionLull(indicators, hits)) tier = "low";
+  const lull = isPromotionLull(indicators, hits);
+  if (lull) tier = "low";
+  const hangover =
+    lull || hits.some((hit) => LULL_BREAKING_RULES.has(hit.code) || hit.severity === "critical")
+      ? undefined
+      : saleHangoverAsOf(indicators, view.lastSeenAt, asOfDate);
+  if (hangover) {
+    const before = assessRisk(features, hangover.toISOString(), runId, options);
+    if (before.score < score) return { ...before, asOf, runId };
+  }
   // A critical rule (an uninstall signal) is urgent whatever the model thinks of the history.
   for (const hit of hits) if (hit.severity === "critical") tier = "critical";
   return {

@@ -149,13 +149,13 @@ export async function evaluateOnStore(
         };
         row.users += 1;
         if (label) row.churned += 1;
-        if (risk.score >= thresholds.medium) {
+        if (risk.atRisk) {
           row.flagged += 1;
           if (label) row.flaggedChurned += 1;
         }
         byType.set(known.type, row);
       }
-      if (known && risk.score >= thresholds.medium) {
+      if (known && risk.atRisk) {
         flagged += 1;
         if (label) flaggedChurners += 1;
         else if (known.churnDate !== null) flaggedLaterChurners += 1;
@@ -169,6 +169,7 @@ export async function evaluateOnStore(
       rows.push({
         userId: profile.userId,
         score: risk.score,
+        atRisk: risk.atRisk,
         label,
         recencyDays:
           query.label === "purchase"

@@ -13,7 +13,7 @@ import type { ModelStore } from "../model-ports.js";
  */
 export async function loadScoringModels(store: ModelStore, appId: string): Promise<ScoringModels> {
   const [churn, btyd] = await Promise.all([
-    store.current(appId, "churn-lr"),
+    store.current(appId, "churn"),
     store.current(appId, "btyd"),
   ]);
   const read = <A>(kind: string, version: number, parse: () => A): A => {
@@ -28,8 +28,8 @@ export async function loadScoringModels(store: ModelStore, appId: string): Promi
       ? {
           churn: {
             version: churn.version,
-            artefact: read("churn-lr", churn.version, () =>
-              parseChurnModelArtefact(churn.artefact),
+            artefact: read("churn", churn.version, () =>
+              alignFeatures(parseChurnModelArtefact(churn.artefact)),
             ),
           },
         }
@@ -47,8 +47,8 @@ export async function loadScoringModels(store: ModelStore, appId: string): Promi
 
 /**
  * A model trained before this version added features still scores: its weights are laid out on
- * today's feature names with weight 0 (mean 0, scale 1) for the new ones, which leaves every
- * prediction unchanged. A model that needs a feature this version no longer computes cannot be
+ * today's feature names with weight 0 (mean 0, scale 1) for the new ones, and its trees' splits
+ * point at the features' indices today, which leaves every prediction unchanged. A model that needs a feature this version no longer computes cannot be
  * scored right and is refused, naming the feature: retrain it.
  */
 export function alignFeatures(model: ChurnModelArtefact): ChurnModelArtefact {
@@ -65,6 +65,21 @@ export function alignFeatures(model: ChurnModelArtefact): ChurnModelArtefact {
     throw new Error(
       `it uses features this version does not compute (${missing.join(", ")}): train a new version`,
     );
+  }
+  if (model.algorithm === "boosted-trees") {
+    // A tree splits on feature indices: point each split at the feature's index today.
+    const today = new Map(CHURN_FEATURE_NAMES.map((name, i) => [name, i]));
+    const moved = names.map((name) => today.get(name) as number);
+    return {
+      ...model,
+      featureNames: [...CHURN_FEATURE_NAMES],
+      trees: model.trees.map((tree) => ({
+        ...tree,
+        feature: tree.feature.map((feature) =>
+          feature < 0 ? feature : (moved[feature] as number),
+        ),
+      })),
+    };
   }
   const pick = (values: readonly number[], fallback: number) =>
     CHURN_FEATURE_NAMES.map((name) => {

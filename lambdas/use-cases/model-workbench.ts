@@ -8,7 +8,11 @@ import { featuresAsOf, isChurnLabel } from "../domain/as-of.js";
 import { btydInputs } from "../domain/btyd.js";
 import { dayKey, dayNumberOfKey } from "../domain/calendar.js";
 import { type BtydFitReport, fitBtydArtefact } from "../domain/churn-model/btyd-artefact.js";
-import { type TrainingRow, trainChurnModel } from "../domain/churn-model/train.js";
+import {
+  type ChurnAlgorithm,
+  type TrainingRow,
+  trainChurnModel,
+} from "../domain/churn-model/train.js";
 import { churnVectorOf } from "../domain/churn-model/user-vector.js";
 import type { UserFeatures, UserProfile } from "../domain/features.js";
 import type { Customer, SpendRow } from "../domain/models/index.js";
@@ -132,6 +136,8 @@ export interface TrainOutcome {
   readonly asOf: string;
   readonly horizonDays: number;
   readonly label: "activity" | "purchase";
+  /** Which algorithm training kept (see trainChurnModel). */
+  readonly algorithm: ChurnAlgorithm;
   readonly rows: number;
   readonly churned: number;
   readonly btydVersion: number | null;
@@ -141,7 +147,7 @@ export interface TrainOutcome {
 /**
  * Learns P(no activity, or no purchase, in the `horizonDays` after `asOf`) from every user
  * seen by `asOf`, with the same vector the score function builds, and publishes it as the next
- * `churn-lr` version. Refuses a horizon that ends after the newest event in the store: its
+ * `churn` version. Refuses a horizon that ends after the newest event in the store: its
  * labels would count users as churned who simply had no time to come back yet.
  */
 export async function trainOnStore(
@@ -154,6 +160,8 @@ export async function trainOnStore(
     l2?: number;
     /** Also learn from the same users as of earlier days, one horizon apart (default 1: none). */
     snapshots?: number;
+    /** Default auto: the better of the two on held-out users. */
+    algorithm?: ChurnAlgorithm | "auto";
   },
   deps: { profiles: AppProfiles; models: ModelStore; scoring: ScoringOptions },
 ): Promise<TrainOutcome> {
@@ -205,16 +213,18 @@ export async function trainOnStore(
       label: query.label,
       btydVersion: btyd?.version ?? null,
       ...(query.l2 !== undefined ? { l2: query.l2 } : {}),
+      ...(query.algorithm !== undefined ? { algorithm: query.algorithm } : {}),
     });
   } catch (error) {
     if (error instanceof RangeError) throw new WorkbenchError(error.message);
     throw error;
   }
   const churned = rows.filter((row) => row.label).length;
-  const { version } = await deps.models.publish(appId, "churn-lr", artefact, {
+  const { version } = await deps.models.publish(appId, "churn", artefact, {
     asOf: query.asOf,
     horizonDays: query.horizonDays,
     label: query.label,
+    algorithm: artefact.algorithm,
     rows: rows.length,
     snapshots,
     churned,
@@ -225,6 +235,7 @@ export async function trainOnStore(
     asOf: query.asOf,
     horizonDays: query.horizonDays,
     label: query.label,
+    algorithm: artefact.algorithm,
     rows: rows.length,
     churned,
     btydVersion: btyd?.version ?? null,

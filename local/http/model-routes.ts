@@ -11,8 +11,10 @@
  *
  * A refused request is 400 with `{ message, fieldErrors? }` saying what is wrong.
  */
+
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
+import { CHURN_ALGORITHMS } from "../../lambdas/domain/churn-model/train.js";
 import { fieldErrors } from "../../lambdas/domain/validation.js";
 import { WorkbenchError } from "../../lambdas/use-cases/model-workbench.js";
 import type { LocalWorkbench } from "../workbench.js";
@@ -40,6 +42,7 @@ const trainSchema = z
     userPrefix: userPrefix.optional(),
     l2: z.number().positive().max(1e6).optional(),
     snapshots: z.number().int().min(1).max(24).optional(),
+    algorithm: z.enum(["auto", ...CHURN_ALGORITHMS]).optional(),
   })
   .strict();
 const evaluateSchema = z

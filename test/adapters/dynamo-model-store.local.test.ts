@@ -54,22 +54,22 @@ describe("scoring table on DynamoDB Local", () => {
     const store = new DynamoModelStore(doc, tableName);
     const published = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        store.publish("shop", "churn-lr", { weights: [i, 0.1 + i / 3] }, { run: i }),
+        store.publish("shop", "churn", { weights: [i, 0.1 + i / 3] }, { run: i }),
       ),
     );
     const versions = published.map((p) => p.version).sort((a, b) => a - b);
     expect(versions).toEqual([1, 2, 3, 4, 5, 6]);
 
-    const current = await store.current("shop", "churn-lr");
+    const current = await store.current("shop", "churn");
     expect(current?.version).toBe(6);
     const run = current?.summary.run as number;
     expect(current?.artefact).toEqual({ weights: [run, 0.1 + run / 3] });
 
-    const listed = await store.list("shop", "churn-lr");
+    const listed = await store.list("shop", "churn");
     expect(listed.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(listed.filter((v) => v.current).map((v) => v.version)).toEqual([6]);
     expect(await store.current("shop", "btyd")).toBeUndefined();
-    expect(await store.current("other-shop", "churn-lr")).toBeUndefined();
+    expect(await store.current("other-shop", "churn")).toBeUndefined();
   });
 
   it("keeps an app's promotions in calendar order and refuses storing one twice", async () => {

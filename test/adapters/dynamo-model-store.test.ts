@@ -28,7 +28,7 @@ const now = () => new Date("2026-11-20T08:00:00Z");
 const noWait = async () => {};
 const store = new DynamoModelStore(client, "scoring", now, noWait);
 
-const PK = "MODEL#shop#churn-lr";
+const PK = "MODEL#shop#churn";
 
 function cancelled(codes: string[]) {
   return new TransactionCanceledException({
@@ -61,7 +61,7 @@ describe("DynamoModelStore.publish", () => {
     dynamoMock.on(QueryCommand).resolves({ Items: [{ version: 3 }] });
     dynamoMock.on(TransactWriteCommand).resolves({});
     const artefact = { coefficients: [0.1, -2.5e-7], intercept: 1 / 3 };
-    await expect(store.publish("shop", "churn-lr", artefact, { auc: 0.81 })).resolves.toEqual({
+    await expect(store.publish("shop", "churn", artefact, { auc: 0.81 })).resolves.toEqual({
       version: 4,
     });
 
@@ -81,7 +81,7 @@ describe("DynamoModelStore.publish", () => {
         pk: PK,
         sk: "V#0000000004",
         appId: "shop",
-        kind: "churn-lr",
+        kind: "churn",
         version: 4,
         createdAt: "2026-11-20T08:00:00.000Z",
         summary: { auc: 0.81 },
@@ -154,16 +154,16 @@ describe("DynamoModelStore.current", () => {
           pk: PK,
           sk: "V#0000000002",
           appId: "shop",
-          kind: "churn-lr",
+          kind: "churn",
           version: 2,
           createdAt: "2026-11-19T00:00:00.000Z",
           artefact: '{"intercept":-1.25}',
           summary: { auc: 0.8 },
         },
       });
-    await expect(store.current("shop", "churn-lr")).resolves.toEqual({
+    await expect(store.current("shop", "churn")).resolves.toEqual({
       appId: "shop",
-      kind: "churn-lr",
+      kind: "churn",
       version: 2,
       createdAt: "2026-11-19T00:00:00.000Z",
       artefact: { intercept: -1.25 },
@@ -183,7 +183,7 @@ describe("DynamoModelStore.current", () => {
       .resolves({ Item: { version: 5 } })
       .on(GetCommand, { Key: { pk: PK, sk: "V#0000000005" } })
       .resolves({});
-    await expect(store.current("shop", "churn-lr")).rejects.toThrow(/names version 5/);
+    await expect(store.current("shop", "churn")).rejects.toThrow(/names version 5/);
   });
 });
 
@@ -193,7 +193,7 @@ describe("DynamoModelStore.list", () => {
       pk: PK,
       sk: versionSortKey(n),
       appId: "shop",
-      kind: "churn-lr",
+      kind: "churn",
       version: n,
       createdAt: `2026-11-0${n}T00:00:00.000Z`,
       summary: { n },
@@ -205,7 +205,7 @@ describe("DynamoModelStore.list", () => {
         LastEvaluatedKey: { pk: PK, sk: versionSortKey(1) },
       })
       .resolves({ Items: [version(2), version(3)] });
-    const listed = await store.list("shop", "churn-lr");
+    const listed = await store.list("shop", "churn");
     expect(listed.map((v) => [v.version, v.current])).toEqual([
       [1, false],
       [2, true],
@@ -213,7 +213,7 @@ describe("DynamoModelStore.list", () => {
     ]);
     expect(listed[0]).toEqual({
       appId: "shop",
-      kind: "churn-lr",
+      kind: "churn",
       version: 1,
       createdAt: "2026-11-01T00:00:00.000Z",
       summary: { n: 1 },

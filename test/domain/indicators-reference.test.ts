@@ -217,6 +217,14 @@ function referenceIndicators(
       today,
       options.promotionDampingDays ?? DEFAULT_PROMOTION_DAMPING_DAYS,
     ),
+    dampingPromotionDays:
+      calendar.ranges
+        .filter(
+          ([first, last]) =>
+            first <= today &&
+            today <= last + (options.promotionDampingDays ?? DEFAULT_PROMOTION_DAMPING_DAYS),
+        )
+        .at(-1) ?? null,
     promotionActivityShare: promotionActivityShare(features, calendar, today),
     promotionDayShare: promotionDayShare(calendar, today, daysSinceFirstSeen),
     sessions: {

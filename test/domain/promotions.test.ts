@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { dayNumberOfKey } from "../../lambdas/domain/calendar.js";
 import {
   checkPromotionAgainst,
+  dampingPromotion,
   isCalendarDay,
   isInPromotionDamping,
   isPromotionDay,
@@ -191,6 +192,93 @@ describe("the calendar's days", () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe("dampingPromotion: the promotion whose run or damping days hold a day", () => {
+  /** 618 (06-01..06-18), a flash sale inside its damping days (06-22..06-24), then singles. */
+  const flash: Promotion = { name: "flash", from: "2026-06-22", to: "2026-06-24" };
+  const calendar = promotionCalendar([singles, flash, p618]);
+  const range = (from: string, to: string) => [day(from), day(to)];
+  const of618 = range("2026-06-01", "2026-06-18");
+  const ofFlash = range("2026-06-22", "2026-06-24");
+  const ofSingles = range("2026-11-10", "2026-11-11");
+
+  it.each<[string, string, number, number[] | undefined]>([
+    ["the day before a promotion", "2026-05-31", 7, undefined],
+    ["its first day", "2026-06-01", 7, of618],
+    ["its last day", "2026-06-18", 7, of618],
+    ["the day after it", "2026-06-19", 7, of618],
+    ["the last damping day, before the next promotion starts", "2026-06-21", 7, of618],
+    // 618's damping reaches 06-25; the flash sale started since: the latest one is the answer.
+    ["the next promotion's first day, inside the earlier one's damping", "2026-06-22", 7, ofFlash],
+    ["a day both damping spans reach", "2026-06-25", 7, ofFlash],
+    ["last + damping of the later promotion", "2026-07-01", 7, ofFlash],
+    ["last + damping + 1", "2026-07-02", 7, undefined],
+    ["a day between two promotions, out of reach of both", "2026-09-01", 7, undefined],
+    ["singles' last + damping", "2026-11-18", 7, ofSingles],
+    ["singles' last + damping + 1", "2026-11-19", 7, undefined],
+    ["damping 0: the last day still counts", "2026-11-11", 0, ofSingles],
+    ["damping 0: the day after does not", "2026-11-12", 0, undefined],
+    ["damping 0: 618's last day", "2026-06-18", 0, of618],
+    ["damping 0: a day between 618 and the flash sale", "2026-06-20", 0, undefined],
+    ["damping 3 ends 618's reach earlier", "2026-06-21", 3, of618],
+    ["damping 3, one day more", "2026-06-22", 3, ofFlash],
+    ["a long damping reaches across months", "2026-10-01", 100, ofFlash],
+  ])("%s (%s, damping %i)", (_, key, dampingDays, expected) => {
+    expect(dampingPromotion(calendar, day(key), dampingDays)).toEqual(expected);
+    expect(isInPromotionDamping(calendar, day(key), dampingDays)).toBe(expected !== undefined);
+  });
+
+  it("damps for 7 days unless told otherwise", () => {
+    expect(dampingPromotion(calendar, day("2026-11-18"))).toEqual(ofSingles);
+    expect(dampingPromotion(calendar, day("2026-11-19"))).toBeUndefined();
+  });
+
+  it("finds nothing in an empty calendar", () => {
+    const empty = promotionCalendar([]);
+    expect(dampingPromotion(empty, day("2026-06-01"), 7)).toBeUndefined();
+    expect(dampingPromotion(empty, day("2026-06-01"), 0)).toBeUndefined();
+    expect(isInPromotionDamping(empty, day("2026-06-01"))).toBe(false);
+  });
+
+  it("answers as a plain scan does: the latest-starting promotion whose reach holds the day", () => {
+    const base = day("2026-01-01");
+    const calendars = fc
+      .uniqueArray(fc.integer({ min: 0, max: 200 }), { maxLength: 8 })
+      .map((starts) => starts.sort((a, b) => a - b))
+      .chain((starts) =>
+        fc
+          .tuple(...starts.map(() => fc.integer({ min: 0, max: 10 })))
+          .map((lengths) =>
+            starts.map((start, i): [number, number] => [
+              start,
+              Math.min(start + (lengths[i] ?? 0), (starts[i + 1] ?? 10_000) - 1),
+            ]),
+          ),
+      );
+    fc.assert(
+      fc.property(
+        calendars,
+        fc.integer({ min: -5, max: 260 }),
+        fc.integer({ min: 0, max: 30 }),
+        (ranges, offset, dampingDays) => {
+          const key = (d: number) => new Date((base + d) * 86_400_000).toISOString().slice(0, 10);
+          const list = parsePromotions(
+            ranges.map(([from, to], i) => ({ name: `p${i}`, from: key(from), to: key(to) })),
+          );
+          const target = base + offset;
+          const reaching = ranges
+            .map(([from, to]) => [base + from, base + to])
+            .filter(
+              ([from, to]) => (from as number) <= target && target <= (to as number) + dampingDays,
+            );
+          const expected = reaching.at(-1);
+          expect(dampingPromotion(promotionCalendar(list), target, dampingDays)).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

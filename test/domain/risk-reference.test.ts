@@ -284,7 +284,8 @@ const churnArbitrary: fc.Arbitrary<ChurnModelArtefact> = fc
   .map(
     ({ weights, mean, intercept, horizonDays }) =>
       ({
-        kind: "churn-lr",
+        kind: "churn",
+        algorithm: "logistic",
         asOf: "2026-06-30T16:00:00.000Z",
         horizonDays,
         label: "activity",

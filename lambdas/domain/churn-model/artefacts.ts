@@ -1,6 +1,6 @@
 /**
  * The two stored model artefacts, as zod schemas: the fitted buy-till-you-die models and the
- * churn classifier. They travel as JSON (DynamoDB, the CLI), so every number is checked on the
+ * churn classifier (logistic regression or boosted trees). They travel as JSON (DynamoDB, the CLI), so every number is checked on the
  * way back in: a NaN weight or a coefficient list of the wrong length would otherwise score
  * every user silently wrong.
  */
@@ -65,15 +65,102 @@ export type ReliabilityBin = z.infer<typeof reliabilityBinSchema>;
 
 const probability = finite.min(0, "must be within [0, 1]").max(1, "must be within [0, 1]");
 
-export const churnModelArtefactSchema = z
+const metricsSchema = z
   .object({
-    kind: z.literal("churn-lr"),
-    /** The cut-off the training features were taken at. */
-    asOf: z.iso.datetime({ offset: true }),
-    horizonDays: z.number().int().min(1).max(3650),
-    /** What "churned" meant: no interaction, or no purchase, in the horizon. */
-    label: z.enum(["activity", "purchase"]),
-    featureNames: z.array(z.string().min(1)).min(1),
+    rows: count,
+    positives: count,
+    validationRows: count,
+    /** null when the part holds one class only (AUC is undefined). */
+    trainAuc: probability.nullable(),
+    validationAuc: probability.nullable(),
+    brier: finite.nonnegative(),
+    logLoss: finite.nonnegative(),
+    reliability: z.array(reliabilityBinSchema),
+    converged: z.boolean(),
+    iterations: count,
+    /**
+     * Every algorithm tried on the same split, judged on the held-out rows: the one stored is
+     * the one with the best held-out AUC (logistic regression on a tie).
+     */
+    candidates: z
+      .array(
+        z
+          .object({
+            algorithm: z.enum(["logistic", "boosted-trees"]),
+            validationAuc: probability.nullable(),
+            logLoss: finite.nonnegative(),
+          })
+          .strict(),
+      )
+      .optional(),
+  })
+  .strict();
+
+/** What every churn model carries, whichever algorithm learned it. */
+const churnModelShape = {
+  kind: z.literal("churn"),
+  /** The cut-off the training features were taken at. */
+  asOf: z.iso.datetime({ offset: true }),
+  horizonDays: z.number().int().min(1).max(3650),
+  /** What "churned" meant: no interaction, or no purchase, in the horizon. */
+  label: z.enum(["activity", "purchase"]),
+  featureNames: z.array(z.string().min(1)).min(1),
+  /** Platt scaling on the model's logit: P(churn) = σ(a · logit + b). */
+  calibration: z.object({ a: finite, b: finite }).strict(),
+  metrics: metricsSchema,
+  /** Version of the BTYD artefact whose signals fed the features; null when none did. */
+  btydVersion: z.number().int().nonnegative().nullable(),
+};
+
+const nodeIndex = z.number().int().min(-1);
+
+/** One regression tree as parallel arrays (boosted-trees.ts says how they are read). */
+const treeSchema = z
+  .object({
+    feature: z.array(nodeIndex).min(1),
+    threshold: z.array(finite),
+    left: z.array(nodeIndex),
+    right: z.array(nodeIndex),
+    value: z.array(finite),
+  })
+  .strict()
+  .superRefine((tree, ctx) => {
+    const n = tree.feature.length;
+    for (const key of ["threshold", "left", "right", "value"] as const) {
+      if (tree[key].length !== n) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `has ${tree[key].length} entries but feature has ${n}`,
+        });
+        return;
+      }
+    }
+    for (let node = 0; node < n; node++) {
+      const isLeaf = tree.feature[node] === -1;
+      const left = tree.left[node] as number;
+      const right = tree.right[node] as number;
+      // Children come after their parent: a walk from the root always ends at a leaf.
+      const ok = isLeaf
+        ? left === -1 && right === -1
+        : left > node && right > node && left < n && right < n;
+      if (!ok) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["left", node],
+          message: isLeaf
+            ? "a leaf (feature -1) must have no children"
+            : `node ${node} must point to two later nodes of the tree`,
+        });
+        return;
+      }
+    }
+  });
+
+const logisticChurnSchema = z
+  .object({
+    ...churnModelShape,
+    algorithm: z.literal("logistic"),
     /** Standardisation: z = (x − mean) / scale. */
     mean: z.array(finite),
     scale: z.array(positive),
@@ -81,49 +168,58 @@ export const churnModelArtefactSchema = z
     weights: z.array(finite),
     intercept: finite,
     l2: finite.nonnegative(),
-    /** Platt scaling on the model's logit: P(churn) = σ(a · logit + b). */
-    calibration: z.object({ a: finite, b: finite }).strict(),
-    metrics: z
-      .object({
-        rows: count,
-        positives: count,
-        validationRows: count,
-        /** null when the part holds one class only (AUC is undefined). */
-        trainAuc: probability.nullable(),
-        validationAuc: probability.nullable(),
-        brier: finite.nonnegative(),
-        logLoss: finite.nonnegative(),
-        reliability: z.array(reliabilityBinSchema),
-        converged: z.boolean(),
-        iterations: count,
-      })
-      .strict(),
-    /** Version of the BTYD artefact whose signals fed the features; null when none did. */
-    btydVersion: z.number().int().nonnegative().nullable(),
   })
-  .strict()
+  .strict();
+
+const boostedTreesChurnSchema = z
+  .object({
+    ...churnModelShape,
+    algorithm: z.literal("boosted-trees"),
+    /** Log-odds of the training base rate: every prediction starts here. */
+    baseLogit: finite,
+    trees: z.array(treeSchema).min(1),
+    learningRate: positive,
+    maxDepth: z.number().int().min(1),
+    l2: finite.nonnegative(),
+  })
+  .strict();
+
+export const churnModelArtefactSchema = z
+  .discriminatedUnion("algorithm", [logisticChurnSchema, boostedTreesChurnSchema])
   .superRefine((model, ctx) => {
     const n = model.featureNames.length;
-    for (const key of ["mean", "scale", "weights"] as const) {
-      if (model[key].length !== n) {
-        ctx.addIssue({
-          code: "custom",
-          path: [key],
-          message: `has ${model[key].length} entries but featureNames has ${n}`,
-        });
-      }
-    }
     if (new Set(model.featureNames).size !== n) {
       ctx.addIssue({ code: "custom", path: ["featureNames"], message: "names must be distinct" });
     }
+    if (model.algorithm === "logistic") {
+      for (const key of ["mean", "scale", "weights"] as const) {
+        if (model[key].length !== n) {
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: `has ${model[key].length} entries but featureNames has ${n}`,
+          });
+        }
+      }
+      return;
+    }
+    model.trees.forEach((tree, t) => {
+      const bad = tree.feature.findIndex((feature) => feature >= n);
+      if (bad >= 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["trees", t, "feature", bad],
+          message: `splits on feature ${tree.feature[bad]} but featureNames has ${n}`,
+        });
+      }
+    });
   });
 
+export type LogisticChurnModel = z.infer<typeof logisticChurnSchema>;
+export type BoostedTreesChurnModel = z.infer<typeof boostedTreesChurnSchema>;
 export type ChurnModelArtefact = z.infer<typeof churnModelArtefactSchema>;
 
-export const modelArtefactSchema = z.discriminatedUnion("kind", [
-  btydArtefactSchema,
-  churnModelArtefactSchema,
-]);
+export const modelArtefactSchema = z.union([btydArtefactSchema, churnModelArtefactSchema]);
 
 export type ModelArtefact = z.infer<typeof modelArtefactSchema>;
 

@@ -1,15 +1,17 @@
 /**
- * The learned churn model: BTYD signals, the feature vector, logistic regression with Platt
- * calibration, and the stored artefacts. Pure TypeScript; the model store and the scoring
+ * The learned churn model: BTYD signals, the feature vector, logistic regression or boosted
+ * trees with Platt calibration, and the stored artefacts. Pure TypeScript; the model store and the scoring
  * function sit in the adapters and handlers.
  */
 
 export {
+  type BoostedTreesChurnModel,
   type BtydArtefact,
   btydArtefactSchema,
   type ChurnModelArtefact,
   churnModelArtefactSchema,
   isDayKey,
+  type LogisticChurnModel,
   type ModelArtefact,
   modelArtefactSchema,
   parseBtydArtefact,
@@ -17,6 +19,15 @@ export {
   parseModelArtefact,
   type ReliabilityBin,
 } from "./artefacts.js";
+export {
+  type BoostedTrees,
+  type BoostedTreesOptions,
+  boostedTreesBias,
+  boostedTreesContributions,
+  boostedTreesLogit,
+  fitBoostedTrees,
+  type RegressionTree,
+} from "./boosted-trees.js";
 export {
   type BtydFit,
   type BtydFitReport,
@@ -60,7 +71,10 @@ export {
   predictChurnProbability,
 } from "./predict.js";
 export {
+  CHURN_ALGORITHMS,
+  type ChurnAlgorithm,
   MIN_TRAINING_ROWS,
+  MIN_TREES_AUC_GAIN,
   type TrainingRow,
   type TrainOptions,
   trainChurnModel,

@@ -1,21 +1,34 @@
 /**
- * Scoring with a trained churn model. The standardisation is folded into the coefficients once
- * per model (logit = offset + Σ c_i x_i), cached per artefact object, so a scoring run pays one
- * multiply-add per feature per user.
+ * Scoring with a trained churn model, logistic regression or boosted trees. For the regression
+ * the standardisation is folded into the coefficients once per model (logit = offset + Σ c_i x_i),
+ * cached per artefact object, so a scoring run pays one multiply-add per feature per user; trees
+ * cost one comparison per level per tree.
  */
-import type { ChurnModelArtefact } from "./artefacts.js";
+import type {
+  BoostedTreesChurnModel,
+  ChurnModelArtefact,
+  LogisticChurnModel,
+} from "./artefacts.js";
+import {
+  type BoostedTrees,
+  boostedTreesContributions,
+  boostedTreesLogit,
+} from "./boosted-trees.js";
 import { calibrate } from "./calibration.js";
 
 export interface Contribution {
   readonly feature: string;
-  /** w_i · z_i: how far this feature moves the logit from the intercept. */
+  /**
+   * How far this feature moves the logit: w_i · z_i for the regression; for trees, the changes of
+   * value at the splits on this feature along the user's paths.
+   */
   readonly value: number;
 }
 
 export interface ChurnPrediction {
   /** Calibrated P(churn in the model's horizon). */
   readonly probability: number;
-  /** The regression's logit before calibration: intercept + Σ contributions. */
+  /** The logit before calibration: the model's bias + Σ contributions. */
   readonly logit: number;
   /** Sorted by descending value: the features pushing most towards churn first. */
   readonly contributions: readonly Contribution[];
@@ -26,12 +39,12 @@ interface Compiled {
   readonly offset: number;
 }
 
-const compiled = new WeakMap<ChurnModelArtefact, Compiled>();
+const compiled = new WeakMap<LogisticChurnModel, Compiled>();
 
-function compile(model: ChurnModelArtefact): Compiled {
+function compile(model: LogisticChurnModel): Compiled {
   let entry = compiled.get(model);
   if (!entry) {
-    const n = model.weights.length;
+    const n = model.featureNames.length;
     const coefficients = new Float64Array(n);
     let offset = model.intercept;
     for (let i = 0; i < n; i++) {
@@ -46,16 +59,33 @@ function compile(model: ChurnModelArtefact): Compiled {
 }
 
 function checkLength(model: ChurnModelArtefact, vector: ArrayLike<number>): void {
-  if (vector.length !== model.weights.length) {
+  if (vector.length !== model.featureNames.length) {
     throw new RangeError(
-      `the model takes ${model.weights.length} features, the vector has ${vector.length}`,
+      `the model takes ${model.featureNames.length} features, the vector has ${vector.length}`,
     );
   }
 }
 
-/** The regression's logit (uncalibrated). */
+const treeModels = new WeakMap<BoostedTreesChurnModel, BoostedTrees>();
+
+/** The artefact's trees in the shape boosted-trees.ts walks (the arrays are shared, not copied). */
+function treesOf(model: BoostedTreesChurnModel): BoostedTrees {
+  let trees = treeModels.get(model);
+  if (!trees) {
+    trees = {
+      baseLogit: model.baseLogit,
+      trees: model.trees,
+      featureCount: model.featureNames.length,
+    };
+    treeModels.set(model, trees);
+  }
+  return trees;
+}
+
+/** The model's logit (uncalibrated). */
 export function churnLogit(model: ChurnModelArtefact, vector: ArrayLike<number>): number {
   checkLength(model, vector);
+  if (model.algorithm === "boosted-trees") return boostedTreesLogit(treesOf(model), vector);
   const { coefficients, offset } = compile(model);
   let logit = offset;
   for (let i = 0; i < coefficients.length; i++) {
@@ -95,15 +125,19 @@ export class TopContributions {
 }
 
 /**
- * w_i · z_i of every feature into `values` (reused between calls), and the logit: summed in
- * feature order from the intercept, so every caller gets the same bits.
+ * Every feature's contribution into `scratch` (reused between calls), and the logit: for the
+ * regression w_i · z_i summed in feature order from the intercept, so every caller gets the
+ * same bits; for trees the path credits of boosted-trees.ts.
  */
 let scratch = new Float64Array(0);
 
 function contributionsInto(model: ChurnModelArtefact, vector: ArrayLike<number>): number {
   checkLength(model, vector);
-  const n = model.weights.length;
+  const n = model.featureNames.length;
   if (scratch.length < n) scratch = new Float64Array(n);
+  if (model.algorithm === "boosted-trees") {
+    return boostedTreesContributions(treesOf(model), vector, scratch);
+  }
   const { weights, mean, scale } = model;
   let logit = model.intercept;
   for (let i = 0; i < n; i++) {
@@ -155,8 +189,9 @@ function sortedContributions(model: ChurnModelArtefact, n: number): Contribution
 }
 
 /**
- * Probability, logit and the per-feature contributions w_i·z_i, most churn-ward first. `top`
- * keeps only that many; without it all are returned, and they sum to logit − intercept.
+ * Probability, logit and the per-feature contributions, most churn-ward first. `top` keeps
+ * only that many; without it all are returned, and they sum to logit − intercept (regression)
+ * or logit − boostedTreesBias (trees).
  */
 export function predictChurn(
   model: ChurnModelArtefact,
@@ -164,7 +199,7 @@ export function predictChurn(
   top?: number,
 ): ChurnPrediction {
   const logit = contributionsInto(model, vector);
-  const n = model.weights.length;
+  const n = model.featureNames.length;
   const probability = calibrate(model.calibration, logit);
   let contributions: Contribution[];
   if (top !== undefined && Number.isInteger(top) && top >= 0 && top < n && !anyNaN(n)) {
@@ -194,7 +229,7 @@ export function predictChurnInto(
   floor = Number.NEGATIVE_INFINITY,
 ): number {
   const logit = contributionsInto(model, vector);
-  const n = model.weights.length;
+  const n = model.featureNames.length;
   const k = Math.min(into.capacity, n);
   into.logit = logit;
   if (anyNaN(n)) {

@@ -22,6 +22,12 @@ export interface EvaluationRow extends BaselineRow {
   readonly label: boolean;
   /** Days from churnwatch's first warning to the churn date, for churners it warned about. */
   readonly leadTimeDays?: number | null;
+  /**
+   * Whether churnwatch put the user at risk — its tier, which a promotion lull or a critical
+   * rule can set apart from the score. When every row has it, churnwatch's flagged, precision
+   * and recall count these users: the warnings it would really have sent.
+   */
+  readonly atRisk?: boolean;
 }
 
 export interface EvaluationOptions {
@@ -75,8 +81,15 @@ function evaluate(
   labels: readonly boolean[],
   threshold: number,
   withBrier: boolean,
+  flags?: readonly boolean[],
 ): ModelEvaluation {
-  const c = classifyAt(scores, labels, threshold);
+  const c = flags
+    ? classifyAt(
+        flags.map((flag) => (flag ? 1 : 0)),
+        labels,
+        1,
+      )
+    : classifyAt(scores, labels, threshold);
   return {
     name,
     auc: scores.length === 0 ? null : finiteOrNull(auc(scores, labels)),
@@ -118,7 +131,17 @@ export function buildEvaluationReport(
   }
   const labels = rows.map((row) => row.label);
   const scores = rows.map((row) => row.score);
-  const churnwatch = evaluate("churnwatch", scores, labels, options.operatingThreshold, true);
+  const flags = rows.every((row) => row.atRisk !== undefined)
+    ? rows.map((row) => row.atRisk === true)
+    : undefined;
+  const churnwatch = evaluate(
+    "churnwatch",
+    scores,
+    labels,
+    options.operatingThreshold,
+    true,
+    flags,
+  );
   const baseline = (name: ModelName, baselineScores: number[]) =>
     evaluate(
       name,

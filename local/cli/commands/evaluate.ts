@@ -64,9 +64,10 @@ export const evaluateCommand = defineCommand<EvaluateOptions>({
 Scores every user of the API key's app in a running local mode as of the end of the
 calibration day — the same function and current model versions the scheduled run uses, on the
 record as it was then — and compares with what happened up to the holdout end: churned = no
-activity (or no purchase, --label purchase) in the holdout. Prints AUC, precision, recall and
-F1 at the operating threshold (the medium tier's boundary), and lift by decile, side by side
-with recency alone and an RFM score cut to flag as many users.
+activity (or no purchase, --label purchase) in the holdout. Prints AUC; precision, recall and
+F1 of the users put at risk (score at or above the medium tier's boundary, unless a promotion
+lull holds them back); and lift by decile, side by side with recency alone and an RFM score
+cut to flag as many users.
 
 --truth FILE (from \`churnwatch simulate\`) takes the labels from the ground truth instead:
 users who churned by the calibration end are left out, churned = true churn date on or before

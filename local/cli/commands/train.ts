@@ -1,4 +1,8 @@
 /** `churnwatch train`: learns the churn model on local mode's users and stores it, versioned. */
+import {
+  CHURN_ALGORITHMS,
+  type ChurnAlgorithm,
+} from "../../../lambdas/domain/churn-model/train.js";
 import type { TrainOutcome } from "../../../lambdas/use-cases/model-workbench.js";
 import { UsageError } from "../../errors.js";
 import { parseCalibrationEnd } from "../../export.js";
@@ -13,6 +17,7 @@ export interface TrainOptions {
   readonly label: "activity" | "purchase";
   readonly userPrefix?: string;
   readonly snapshots: number;
+  readonly algorithm: ChurnAlgorithm | "auto";
   readonly json: boolean;
   readonly server: ServerFlags;
 }
@@ -21,18 +26,29 @@ function format(value: unknown, digits = 3): string {
   return typeof value === "number" ? value.toFixed(digits) : "n/a";
 }
 
+/** One line per algorithm tried, when training tried more than one. */
+function candidateLines(candidates: unknown): string[] {
+  if (!Array.isArray(candidates) || candidates.length < 2) return [];
+  return candidates.map(
+    (c: { algorithm?: unknown; validationAuc?: unknown; logLoss?: unknown }) =>
+      `held out: ${String(c.algorithm).padEnd(13)} AUC ${format(c.validationAuc)} · log loss ${format(c.logLoss)}`,
+  );
+}
+
 export const trainCommand = defineCommand<TrainOptions>({
   name: "train",
-  summary: "learn the churn model (calibrated logistic regression) on local mode's users",
+  summary: "learn the churn model (calibrated regression or boosted trees) on local mode's users",
   help: `Usage: churnwatch train --as-of YYYY-MM-DD --horizon DAYS [--label activity|purchase]
                        [--user-prefix P] [--json] [--url URL] [--api-key KEY]
 
 Reads every user of the API key's app in a running local mode as they were at the end of
 --as-of, labels each by what followed (churned = no activity, or no purchase with
---label purchase, in the next --horizon days), learns a logistic regression on the same
-features the score function builds (indicators, rule hits, BTYD signals of the current
-"btyd" version — run \`churnwatch fit\` first), calibrates it on a held-out quarter and stores it
-as the app's next "churn-lr" version. Scoring uses it from the next run.
+--label purchase, in the next --horizon days), and learns on the same features the score
+function builds (indicators, rule hits, BTYD signals of the current "btyd" version — run
+\`churnwatch fit\` first) a logistic regression and gradient-boosted trees. Each is calibrated
+and judged on a held-out quarter of the users; the trees are kept only when their held-out AUC
+beats the regression's by 0.002 or more. The model is stored as the app's next "churn"
+version. Scoring uses it from the next run.
 
 The horizon must end before the newest event in the store: otherwise users who simply had no
 time to come back yet would be labelled churned, and the command refuses.
@@ -43,6 +59,7 @@ Options:
   --label L          activity (default) or purchase
   --snapshots N      also learn from the users as of N−1 earlier days, one horizon apart
                      (more examples from the same history; default 1)
+  --algorithm A      auto (default), logistic or boosted-trees
   --user-prefix P    only users whose ID starts with P
   --json             print the outcome as JSON
 ${serverFlagsHelp(21)}
@@ -54,6 +71,7 @@ ${serverFlagsHelp(21)}
     label: { type: "string" },
     "user-prefix": { type: "string" },
     snapshots: { type: "string" },
+    algorithm: { type: "string" },
     json: { type: "boolean" },
     url: { type: "string" },
     "api-key": { type: "string" },
@@ -87,10 +105,17 @@ ${serverFlagsHelp(21)}
     if (!(snapshots >= 1 && snapshots <= 24)) {
       throw new UsageError(`churnwatch train: --snapshots must be 1–24, got "${rawSnapshots}"`);
     }
+    const algorithm = stringFlag(values, "algorithm") ?? "auto";
+    if (algorithm !== "auto" && !(CHURN_ALGORITHMS as readonly string[]).includes(algorithm)) {
+      throw new UsageError(
+        `churnwatch train: --algorithm must be auto, ${CHURN_ALGORITHMS.join(" or ")}, got "${algorithm}"`,
+      );
+    }
     const userPrefix = stringFlag(values, "user-prefix");
     return {
       asOf,
       snapshots,
+      algorithm: algorithm as ChurnAlgorithm | "auto",
       horizonDays,
       label,
       ...(userPrefix ? { userPrefix } : {}),
@@ -105,6 +130,7 @@ ${serverFlagsHelp(21)}
       horizonDays: options.horizonDays,
       label: options.label,
       snapshots: options.snapshots,
+      algorithm: options.algorithm,
       ...(options.userPrefix ? { userPrefix: options.userPrefix } : {}),
     });
     if (options.json) {
@@ -115,9 +141,10 @@ ${serverFlagsHelp(21)}
     io.stdout(
       `${[
         `trained on ${outcome.rows} user snapshots as of ${outcome.asOf}: ${outcome.churned} churned (no ${outcome.label}) in the next ${outcome.horizonDays} days`,
-        `validation: AUC ${format(m.validationAuc)} · Brier ${format(m.brier)} · log loss ${format(m.logLoss)} (held-out rows, calibrated)`,
+        ...candidateLines(m.candidates),
+        `kept ${outcome.algorithm}: AUC ${format(m.validationAuc)} · Brier ${format(m.brier)} · log loss ${format(m.logLoss)} (held-out rows, calibrated)`,
         `BTYD signals from ${outcome.btydVersion === null ? "no btyd model (run churnwatch fit to add them)" : `btyd version ${outcome.btydVersion}`}`,
-        `published as churn-lr version ${outcome.version}: scoring uses it from the next run`,
+        `published as churn version ${outcome.version}: scoring uses it from the next run`,
       ].join("\n")}\n`,
     );
     return 0;

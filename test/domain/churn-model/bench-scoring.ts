@@ -8,9 +8,9 @@ import {
   btydSignals,
   CHURN_FEATURE_COUNT,
   CHURN_FEATURE_NAMES,
-  type ChurnModelArtefact,
   churnFeatureVector,
   churnVectorOf,
+  type LogisticChurnModel,
   predictChurnProbability,
 } from "../../../lambdas/domain/churn-model/index.js";
 import {
@@ -40,8 +40,9 @@ function users(count: number, span: number, gap: number): UserFeatures[] {
   });
 }
 
-const model: ChurnModelArtefact = {
-  kind: "churn-lr",
+const model: LogisticChurnModel = {
+  kind: "churn",
+  algorithm: "logistic",
   asOf: asOf.toISOString(),
   horizonDays: 30,
   label: "activity",

@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ChurnModelArtefact } from "../../../lambdas/domain/churn-model/artefacts.js";
+import type {
+  BoostedTreesChurnModel,
+  ChurnModelArtefact,
+  LogisticChurnModel,
+} from "../../../lambdas/domain/churn-model/artefacts.js";
+import { boostedTreesBias } from "../../../lambdas/domain/churn-model/boosted-trees.js";
+import { calibrate } from "../../../lambdas/domain/churn-model/calibration.js";
 import {
   type Contribution,
   churnLogit,
@@ -9,9 +15,12 @@ import {
   predictChurnProbability,
   TopContributions,
 } from "../../../lambdas/domain/churn-model/predict.js";
+import { trainChurnModel } from "../../../lambdas/domain/churn-model/train.js";
+import { normal, random } from "./synthetic.js";
 
-const model: ChurnModelArtefact = {
-  kind: "churn-lr",
+const model: LogisticChurnModel = {
+  kind: "churn",
+  algorithm: "logistic",
   asOf: "2026-03-01T00:00:00.000Z",
   horizonDays: 30,
   label: "purchase",
@@ -79,7 +88,7 @@ describe("predictChurn", () => {
 });
 
 /** What predictChurn did before it selected: every contribution, fully sorted, then cut. */
-function fullSort(model: ChurnModelArtefact, vector: readonly number[], top?: number) {
+function fullSort(model: LogisticChurnModel, vector: readonly number[], top?: number) {
   const contributions: Contribution[] = [];
   let logit = model.intercept;
   for (let i = 0; i < model.weights.length; i++) {
@@ -121,7 +130,7 @@ function modelOf(drawn: {
   mean: number[];
   scale: number[];
   intercept: number;
-}): ChurnModelArtefact {
+}): LogisticChurnModel {
   return {
     ...model,
     featureNames: drawn.weights.map((_, i) => `f${i}`),
@@ -206,5 +215,159 @@ describe("the top contributions", () => {
   it("refuses a buffer of no whole size", () => {
     expect(() => new TopContributions(-1)).toThrow(RangeError);
     expect(() => new TopContributions(1.5)).toThrow(RangeError);
+  });
+});
+
+function asTrees(model: ChurnModelArtefact): BoostedTreesChurnModel {
+  if (model.algorithm !== "boosted-trees") {
+    throw new Error(`expected boosted-trees, got ${model.algorithm}`);
+  }
+  return model;
+}
+
+/**
+ * Small trees on five features: churn when long silent and frequent before, more often with an
+ * abandoned cart; "noise" carries nothing and "constant" never varies, so no tree can split on it.
+ */
+const treesModel = (() => {
+  const next = random(11);
+  const rows = Array.from({ length: 600 }, (_, i) => {
+    const vector = [next() * 4, next() * 4, normal(next), next() < 0.3 ? 1 : 0, 1];
+    const [silence, frequency, , cart] = vector as [number, number, number, number];
+    const p = silence > 2 && frequency > 2 ? 0.8 : cart === 1 ? 0.4 : 0.1;
+    return { id: `u${i}`, vector, label: next() < p };
+  });
+  return asTrees(
+    trainChurnModel(rows, {
+      asOf: "2026-03-01T00:00:00Z",
+      horizonDays: 30,
+      label: "activity",
+      featureNames: ["silence", "frequency", "noise", "cart", "constant"],
+      algorithm: "boosted-trees",
+      trees: { rounds: 30, minLeafRows: 10 },
+    }),
+  );
+})();
+
+const treesBias = boostedTreesBias({
+  baseLogit: treesModel.baseLogit,
+  trees: treesModel.trees,
+  featureCount: treesModel.featureNames.length,
+});
+
+/** Vectors in the training range, often exactly on a split threshold (x ≤ t goes left). */
+const treesVector = (() => {
+  const thresholds = [
+    ...new Set(treesModel.trees.flatMap((t) => t.threshold.filter((_, i) => t.feature[i] !== -1))),
+  ];
+  const value = fc.oneof(
+    fc.double({ min: -3, max: 5, noNaN: true }),
+    fc.constantFrom(...thresholds),
+    fc.constantFrom(0, 1),
+  );
+  return fc.array(value, { minLength: 5, maxLength: 5 });
+})();
+
+describe("predictChurn with boosted trees", () => {
+  it("is a model that splits on the signals and never on the constant", () => {
+    const used = new Set(treesModel.trees.flatMap((tree) => tree.feature));
+    expect(used.has(0) && used.has(1) && used.has(3)).toBe(true);
+    expect(used.has(4)).toBe(false);
+  });
+
+  it("has contributions that sum to the logit minus the trees' bias", () => {
+    fc.assert(
+      fc.property(treesVector, (vector) => {
+        const prediction = predictChurn(treesModel, vector);
+        expect(prediction.contributions).toHaveLength(5);
+        expect(new Set(prediction.contributions.map((c) => c.feature)).size).toBe(5);
+        const sum = prediction.contributions.reduce((total, c) => total + c.value, 0);
+        expect(Math.abs(sum - (prediction.logit - treesBias))).toBeLessThan(1e-9);
+        expect(prediction.logit).toBe(churnLogit(treesModel, vector));
+        expect(prediction.probability).toBe(calibrate(treesModel.calibration, prediction.logit));
+        expect(predictChurnProbability(treesModel, Float64Array.from(vector))).toBe(
+          prediction.probability,
+        );
+        // Sorted most churn-ward first; a feature no tree splits on moves nothing.
+        for (let j = 1; j < prediction.contributions.length; j++) {
+          const [earlier, later] = [prediction.contributions[j - 1], prediction.contributions[j]];
+          expect(earlier?.value).toBeGreaterThanOrEqual(later?.value as number);
+        }
+        expect(prediction.contributions.find((c) => c.feature === "constant")?.value).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("ranks a long-silent frequent user above a long-silent rare one, silence first", () => {
+    const churning = predictChurn(treesModel, [3.5, 3.5, 0, 0, 1]);
+    const resting = predictChurn(treesModel, [3.5, 0.5, 0, 0, 1]);
+    expect(churning.probability).toBeGreaterThan(0.6);
+    expect(resting.probability).toBeLessThan(0.3);
+    const top = churning.contributions.slice(0, 2).map((c) => c.feature);
+    expect(top.sort()).toEqual(["frequency", "silence"]);
+  });
+
+  it("is written in place by predictChurnInto as predictChurn(…, top) lists it", () => {
+    const buffers = [0, 1, 2, 4, 5, 9].map((capacity) => new TopContributions(capacity));
+    fc.assert(
+      fc.property(treesVector, (vector) => {
+        for (const into of buffers) {
+          const probability = predictChurnInto(treesModel, vector, into);
+          const expected = predictChurn(treesModel, vector, into.capacity);
+          expect(probability).toBe(expected.probability);
+          expect(into.logit).toBe(expected.logit);
+          expect(into.count).toBe(Math.min(into.capacity, 5));
+          expect(into.count).toBe(expected.contributions.length);
+          const written = Array.from({ length: into.count }, (_, j) => ({
+            feature: into.features[j],
+            value: into.values[j],
+          }));
+          expect(written).toEqual(expected.contributions);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("credits each split's change of value to the split's feature (a hand-made tree)", () => {
+    // One tree: b ≤ 1 → 0.3, else → −0.2, from a root value of 0.1; NaN goes right.
+    const handMade: BoostedTreesChurnModel = {
+      ...treesModel,
+      featureNames: ["a", "b", "c"],
+      baseLogit: -1,
+      trees: [
+        {
+          feature: [1, -1, -1],
+          threshold: [1, 0, 0],
+          left: [1, -1, -1],
+          right: [2, -1, -1],
+          value: [0.1, 0.3, -0.2],
+        },
+      ],
+      calibration: { a: 1, b: 0 },
+    };
+    const left = predictChurn(handMade, [9, 1, -9]);
+    expect(left.logit).toBeCloseTo(-0.7, 12);
+    expect(left.probability).toBeCloseTo(1 / (1 + Math.exp(0.7)), 12);
+    expect(left.contributions).toEqual([
+      { feature: "b", value: expect.closeTo(0.2, 12) },
+      { feature: "a", value: 0 },
+      { feature: "c", value: 0 },
+    ]);
+    const right = predictChurn(handMade, [0, Number.NaN, 0]);
+    expect(right.logit).toBeCloseTo(-1.2, 12);
+    expect(right.contributions.at(-1)).toEqual({ feature: "b", value: expect.closeTo(-0.3, 12) });
+  });
+
+  it("refuses a vector of the wrong length with a RangeError", () => {
+    const into = new TopContributions(3);
+    for (const vector of [[1, 2, 3, 4], [1, 2, 3, 4, 5, 6], []]) {
+      expect(() => predictChurn(treesModel, vector)).toThrow(RangeError);
+      expect(() => predictChurn(treesModel, vector, 2)).toThrow(/takes 5 features/);
+      expect(() => churnLogit(treesModel, vector)).toThrow(RangeError);
+      expect(() => predictChurnProbability(treesModel, vector)).toThrow(RangeError);
+      expect(() => predictChurnInto(treesModel, vector, into)).toThrow(RangeError);
+    }
   });
 });

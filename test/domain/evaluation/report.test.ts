@@ -121,6 +121,95 @@ describe("buildEvaluationReport", () => {
   });
 });
 
+describe("buildEvaluationReport with the tiers churnwatch warned on", () => {
+  const plain = buildEvaluationReport(ROWS, OPTIONS);
+  /** Rows with `atRisk` from a set of user ids. */
+  const flagged = (ids: readonly string[], rows: readonly EvaluationRow[] = ROWS) =>
+    rows.map((row) => ({ ...row, atRisk: ids.includes(row.userId) }));
+  const model = (report: ReturnType<typeof buildEvaluationReport>, name: string) =>
+    report.models.find((m) => m.name === name);
+
+  it("counts the users put at risk, not the scores over the threshold", () => {
+    // u3 (0.8) and u4 (0.7) sat out a promotion lull; u6 (0.35) tripped a critical rule.
+    const report = buildEvaluationReport(flagged(["u1", "u2", "u6"]), OPTIONS);
+    expect(model(report, "churnwatch")).toMatchObject({
+      flagged: 3,
+      precision: 1,
+      recall: 0.75,
+    });
+    expect(model(report, "churnwatch")?.f1).toBeCloseTo(6 / 7, 12);
+    // By score the same rows would flag u1–u4: 4 users, 3 churners.
+    expect(model(plain, "churnwatch")).toMatchObject({ flagged: 4, precision: 0.75 });
+  });
+
+  it("counts a warning that missed as a false alarm", () => {
+    // Warned: u5 (0.4, stayed) and u1; not warned: the churners u2 and u3 despite their scores.
+    const report = buildEvaluationReport(flagged(["u1", "u5"]), OPTIONS);
+    expect(model(report, "churnwatch")).toMatchObject({
+      flagged: 2,
+      precision: 0.5,
+      recall: 0.25,
+    });
+    expect(model(report, "churnwatch")?.f1).toBeCloseTo(2 / 6, 12);
+  });
+
+  it("cuts the baselines to flag as many users as churnwatch warned", () => {
+    const report = buildEvaluationReport(flagged(["u1", "u2", "u6"]), OPTIONS);
+    // Recency, riskiest first: u6 (never), u3 40, u4 35 → 2 churners of 3.
+    expect(model(report, "recency")).toMatchObject({ threshold: 35, flagged: 3 });
+    expect(model(report, "recency")?.precision).toBeCloseTo(2 / 3, 12);
+    expect(model(report, "rfm")?.flagged).toBe(3);
+  });
+
+  it("keeps AUC, Brier and lift on the scores", () => {
+    for (const ids of [["u1", "u2", "u6"], ["u1", "u5"], []]) {
+      const report = buildEvaluationReport(flagged(ids), OPTIONS);
+      const churnwatch = model(report, "churnwatch");
+      expect(churnwatch?.auc).toBeCloseTo(22 / 24, 12);
+      expect(churnwatch?.auc).toBe(model(plain, "churnwatch")?.auc);
+      expect(churnwatch?.brier).toBe(model(plain, "churnwatch")?.brier);
+      expect(churnwatch?.liftByDecile).toEqual(model(plain, "churnwatch")?.liftByDecile);
+      expect(model(report, "recency")?.auc).toBe(model(plain, "recency")?.auc);
+    }
+  });
+
+  it("says nobody was flagged when churnwatch warned nobody, baselines included", () => {
+    const report = buildEvaluationReport(flagged([]), OPTIONS);
+    for (const m of report.models) {
+      expect(m).toMatchObject({ flagged: 0, precision: null, recall: 0 });
+    }
+    expect(model(report, "recency")?.threshold).toBeNull();
+  });
+
+  it("reports the same as the scores do when the tiers agree with the threshold", () => {
+    const report = buildEvaluationReport(flagged(["u1", "u2", "u3", "u4"]), OPTIONS);
+    expect(report).toEqual(plain);
+  });
+
+  it("falls back to score ≥ threshold unless every row says whether it was warned", () => {
+    // The flags would say u1, u2 and u6; u7 has none, so the scores decide for all.
+    const mixed = flagged(["u1", "u2", "u6"]).map((row) => {
+      if (row.userId !== "u7") return row;
+      const { atRisk: _, ...rest } = row;
+      return rest;
+    });
+    const report = buildEvaluationReport(mixed, OPTIONS);
+    expect(model(report, "churnwatch")).toMatchObject({
+      flagged: 4,
+      precision: 0.75,
+      recall: 0.75,
+    });
+    expect(report.models).toEqual(plain.models);
+  });
+
+  it("prints the warned users in the text report", () => {
+    const text = renderEvaluationText(buildEvaluationReport(flagged(["u1", "u2", "u6"]), OPTIONS));
+    expect(text).toMatch(/^flagged\s+3\s+3\s+3$/m);
+    expect(text).toMatch(/^precision\s+100\.0%\s+66\.7%/m);
+    expect(text).toMatch(/^AUC\s+0\.917\s/m);
+  });
+});
+
 describe("renderEvaluationText", () => {
   it("prints the models side by side", () => {
     const text = renderEvaluationText(buildEvaluationReport(ROWS, OPTIONS));
