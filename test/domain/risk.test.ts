@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { fitBoostedTrees } from "../../lambdas/domain/churn-model/boosted-trees.js";
 import { applyEvents } from "../../lambdas/domain/features.js";
 import {
   assessRisk,
@@ -6,6 +7,7 @@ import {
   DEFAULT_TIER_THRESHOLDS,
   isEscalation,
   isPromotionLull,
+  modelLabel,
   riskChanged,
   tierOf,
 } from "../../lambdas/domain/risk.js";
@@ -156,5 +158,63 @@ describe("scoring runs", () => {
     expect(segmentJobs("r", "2026-11-01T00:00:00.000Z", 3).map((j) => j.segment)).toEqual([
       0, 1, 2,
     ]);
+  });
+});
+
+describe("modelLabel", () => {
+  const trees = fitBoostedTrees([[0], [1], [2], [3]], [false, false, true, true], {
+    rounds: 2,
+    minLeafRows: 1,
+  });
+  const base = {
+    kind: "churn" as const,
+    asOf: "2026-03-01T00:00:00.000Z",
+    horizonDays: 30,
+    label: "activity" as const,
+    featureNames: ["x"],
+    calibration: { a: 1, b: 0 },
+    metrics: {
+      rows: 4,
+      positives: 2,
+      validationRows: 0,
+      trainAuc: null,
+      validationAuc: null,
+      brier: 0,
+      logLoss: 0,
+      reliability: [],
+      converged: true,
+      iterations: 2,
+    },
+    btydVersion: null,
+  };
+
+  it("names the algorithm that scored, so a run summary says which model was used", () => {
+    const treesModel = {
+      ...base,
+      algorithm: "boosted-trees" as const,
+      baseLogit: trees.baseLogit,
+      trees: trees.trees.map((tree) => ({
+        feature: [...tree.feature],
+        threshold: [...tree.threshold],
+        left: [...tree.left],
+        right: [...tree.right],
+        value: [...tree.value],
+      })),
+      learningRate: 0.1,
+      maxDepth: 3,
+      l2: 1,
+    };
+    const logistic = {
+      ...base,
+      algorithm: "logistic" as const,
+      mean: [0],
+      scale: [1],
+      weights: [1],
+      intercept: 0,
+      l2: 1,
+    };
+    expect(modelLabel({ churn: { version: 3, artefact: treesModel } })).toBe("churn-gbt@3");
+    expect(modelLabel({ churn: { version: 2, artefact: logistic } })).toBe("churn-lr@2");
+    expect(modelLabel(undefined)).toBe("rules-v1");
   });
 });
