@@ -147,6 +147,17 @@ function hourOffset(zone: ZoneOffsets, hour: number): number {
   return offset;
 }
 
+/**
+ * The last millisecond of local day `dayNumber` in the zone: the instant before the next local
+ * midnight. The offset is read again at the first guess, so a clock change at midnight (Beirut,
+ * Cairo, Santiago) still lands on the right instant.
+ */
+export function endOfLocalDay(dayNumber: number, timeZone = "UTC"): Date {
+  const nextMidnight = (dayNumber + 1) * DAY_MS;
+  const guess = nextMidnight - utcOffsetMs(nextMidnight, timeZone);
+  return new Date(nextMidnight - utcOffsetMs(guess, timeZone) - 1);
+}
+
 /** The local calendar day of an instant in a time zone, as a day number. */
 export function localDayNumber(epochMs: number, timeZone = "UTC"): number {
   if (timeZone === "UTC") return Math.floor(epochMs / DAY_MS);

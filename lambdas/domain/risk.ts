@@ -11,7 +11,7 @@
  * after a replay of history never sees what came later.
  */
 import { featuresAsOf } from "./as-of.js";
-import { localDayNumber, utcOffsetMs } from "./calendar.js";
+import { endOfLocalDay, localDayNumber } from "./calendar.js";
 import { activityGaps } from "./churn-model/activity-gaps.js";
 import type { BtydArtefact, ChurnModelArtefact } from "./churn-model/artefacts.js";
 import { btydSignals } from "./churn-model/btyd-artefact.js";
@@ -340,8 +340,6 @@ export function isPromotionLull(
   );
 }
 
-const DAY_MS = 86_400_000;
-
 /**
  * The end of the day the user's silence after a sale is counted from while its damping days
  * last, or undefined when the rule does not apply. A user who came during the promotion (or
@@ -365,11 +363,7 @@ export function saleHangoverAsOf(
   if (lastActiveDay < firstDay) return undefined;
   const countFrom = Math.max(lastDay, lastActiveDay);
   if (countFrom >= today) return undefined;
-  // The instant before the next local midnight; the offset is read again at the first guess,
-  // so a clock change at midnight (Beirut, Cairo, Santiago) still lands on the right instant.
-  const nextMidnight = (countFrom + 1) * DAY_MS;
-  const guess = nextMidnight - utcOffsetMs(nextMidnight, zone);
-  return new Date(nextMidnight - utcOffsetMs(guess, zone) - 1);
+  return endOfLocalDay(countFrom, zone);
 }
 
 /** Acts of the user that a sale does not explain: they keep a promotion hunter at risk. */

@@ -10,7 +10,7 @@
  * warned in the week after a promotion.
  */
 import { featuresAsOf, isChurnLabel } from "../domain/as-of.js";
-import { dayKey, dayNumberOfKey, utcOffsetMs } from "../domain/calendar.js";
+import { dayKey, dayNumberOfKey, endOfLocalDay } from "../domain/calendar.js";
 import {
   buildEvaluationReport,
   type EvaluationReport,
@@ -259,9 +259,8 @@ function checkPromotionHunters(
       if (hunter.firstSeenAt.slice(0, 10) > promotion.to) continue;
       counted += 1;
       // The week after, in the hunter's own days: the calendar's dates are local dates.
-      const offset = utcOffsetMs(endOfDay(dayKey(end)).getTime(), hunter.timezone ?? "UTC");
       for (let day = end + 1; day <= end + AFTER_PROMOTION_DAYS; day += 1) {
-        if (isAtRisk(hunter, new Date(endOfDay(dayKey(day)).getTime() - offset))) {
+        if (isAtRisk(hunter, endOfLocalDay(day, hunter.timezone ?? "UTC"))) {
           warned += 1;
           break;
         }

@@ -6,7 +6,12 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dayNumberOfKey, epochMsOfIso, localDayNumber } from "../../lambdas/domain/calendar.js";
+import {
+  dayNumberOfKey,
+  endOfLocalDay,
+  epochMsOfIso,
+  localDayNumber,
+} from "../../lambdas/domain/calendar.js";
 
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
@@ -282,3 +287,40 @@ describe("epochMsOfIso", () => {
 function pad(value: number): string {
   return String(value).padStart(2, "0");
 }
+
+describe("endOfLocalDay", () => {
+  it.each([
+    ["UTC", "2026-03-28", "2026-03-28T23:59:59.999Z"],
+    ["Asia/Shanghai", "2026-11-11", "2026-11-11T15:59:59.999Z"],
+    // New York springs forward at 02:00 on 2026-03-08 and falls back at 02:00 on 2026-11-01.
+    ["America/New_York", "2026-03-07", "2026-03-08T04:59:59.999Z"],
+    ["America/New_York", "2026-03-08", "2026-03-09T03:59:59.999Z"],
+    ["America/New_York", "2026-11-01", "2026-11-02T04:59:59.999Z"],
+    // Beirut goes from 00:00 straight to 01:00 on 2026-03-29: the 28th ends at 22:00 UTC.
+    ["Asia/Beirut", "2026-03-28", "2026-03-28T21:59:59.999Z"],
+    // Santiago goes back from 00:00 to 23:00 on 2026-04-05: the 4th ends at the second midnight.
+    ["America/Santiago", "2026-04-04", "2026-04-05T03:59:59.999Z"],
+  ])("in %s, %s ends at %s", (zone, key, expected) => {
+    expect(endOfLocalDay(dayNumberOfKey(key), zone).toISOString()).toBe(expected);
+  });
+
+  it("is always the last millisecond of that local day", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: dayNumberOfKey("2000-01-01"), max: dayNumberOfKey("2040-12-31") }),
+        fc.constantFrom(
+          "UTC",
+          "Europe/Berlin",
+          "America/Sao_Paulo",
+          "Asia/Beirut",
+          "Pacific/Chatham",
+        ),
+        (day, zone) => {
+          const end = endOfLocalDay(day, zone).getTime();
+          expect(localDayNumber(end, zone)).toBe(day);
+          expect(localDayNumber(end + 1, zone)).toBe(day + 1);
+        },
+      ),
+    );
+  });
+});

@@ -160,6 +160,7 @@ interface Candidate {
   readonly validationAuc: number | null;
   readonly logLoss: number;
 }
+
 function finiteOrNull(value: number): number | null {
   return Number.isFinite(value) ? value : null;
 }
