@@ -9,7 +9,7 @@
  * local midnight to make that exact. Events were bucketed in the zone each one named; a user who
  * changed zones can be off by a day at the cut-off.
  */
-import { dayKey, dayNumberOfKey, epochMsOfIso, localDayNumber } from "./calendar.js";
+import { dayKey, dayNumberOfKey, epochMsOfIso, localDayNumber, utcOffsetMs } from "./calendar.js";
 import { EVENT_TYPES, type EventType } from "./events.js";
 import { compactionHorizon, type MonthTally, type Tally, type UserFeatures } from "./features.js";
 // The types the interaction indicators count, so "no activity in the horizon" means what they mean.
@@ -21,48 +21,13 @@ const NOON_MS = 12 * 3_600_000;
 const PURCHASES: readonly EventType[] = ["purchase"];
 const EVENT_TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
 
-const wallClocks = new Map<string, Intl.DateTimeFormat>();
-
-function wallClockFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = wallClocks.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en-CA", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-    });
-    wallClocks.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
-/** The local wall-clock time of an instant, read as if it were UTC. */
-function wallClockMs(epochMs: number, timeZone: string): number {
-  const parts = wallClockFor(timeZone).formatToParts(new Date(epochMs));
-  const get = (type: string) => Number(parts.find((part) => part.type === type)?.value);
-  return Date.UTC(
-    get("year"),
-    get("month") - 1,
-    get("day"),
-    get("hour"),
-    get("minute"),
-    get("second"),
-  );
-}
-
 /** Noon of a local day; noon because no zone shifts its clocks then, so it always exists. */
 function localNoonMs(day: number, timeZone: string): number {
   const target = day * DAY_MS + NOON_MS;
   if (timeZone === "UTC") return target;
   let guess = target;
   // Two rounds settle the offset even when the first guess lands across a DST change.
-  for (let round = 0; round < 2; round += 1)
-    guess = target - (wallClockMs(guess, timeZone) - guess);
+  for (let round = 0; round < 2; round += 1) guess = target - utcOffsetMs(guess, timeZone);
   return guess;
 }
 
