@@ -242,8 +242,9 @@ describe.skipIf(!present && !process.env.CI)("CDNOW sample: replay and export", 
     expect(report).toMatchObject({ population: 2357, positives: 1673, warnings: [] });
     const auc = (name: string) => report.models.find((m) => m.name === name)?.auc as number;
     expect(auc("recency")).toBeCloseTo(0.771, 3);
-    // Measured 0.778 (published: logistic regression 0.781, Pareto/NBD 0.779, recency 0.771).
+    // Measured 0.783 (published: logistic regression 0.781, Pareto/NBD 0.779, recency 0.771).
     expect(auc("churnwatch")).toBeGreaterThan(auc("recency"));
-    expect(auc("churnwatch")).toBeGreaterThan(0.775);
+    // Above the best published figure on this holdout (logistic regression, 0.781).
+    expect(auc("churnwatch")).toBeGreaterThan(0.781);
   }, 180_000);
 });

@@ -79,14 +79,17 @@ const metricsSchema = z
     converged: z.boolean(),
     iterations: count,
     /**
-     * Every algorithm tried on the same split, judged on the held-out rows: the one stored is
-     * the one with the best held-out AUC (logistic regression on a tie).
+     * Every algorithm (and regression penalty) tried on the same split, judged on the held-out
+     * rows: the regression with the best held-out AUC is stored unless the trees beat it by
+     * MIN_AUC_GAIN (train.ts).
      */
     candidates: z
       .array(
         z
           .object({
             algorithm: z.enum(["logistic", "boosted-trees"]),
+            /** The regression's penalty (the trees' λ is the artefact's own). */
+            l2: finite.nonnegative().optional(),
             validationAuc: probability.nullable(),
             logLoss: finite.nonnegative(),
           })

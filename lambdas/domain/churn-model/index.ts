@@ -73,8 +73,10 @@ export {
 export {
   CHURN_ALGORITHMS,
   type ChurnAlgorithm,
+  DEFAULT_L2,
+  L2_GRID,
+  MIN_AUC_GAIN,
   MIN_TRAINING_ROWS,
-  MIN_TREES_AUC_GAIN,
   type TrainingRow,
   type TrainOptions,
   trainChurnModel,

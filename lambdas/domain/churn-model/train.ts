@@ -5,7 +5,7 @@
  * held-out metrics describe the part model; the refit uses all the data the calibration has
  * already been judged on, which is the usual trade for small samples.
  *
- * Trees must beat the regression by MIN_TREES_AUC_GAIN to be chosen: a regression's reasons are
+ * Trees must beat the regression by MIN_AUC_GAIN to be chosen: a regression's reasons are
  * simpler to read and it extrapolates more gently, so it wins when the two are level. On a
  * purchase history with no interactions to find (CDNOW) the regression wins; on a shop whose
  * users' rhythms differ (the simulated one) the trees do.
@@ -29,8 +29,19 @@ export const MIN_TRAINING_ROWS = 20;
 export const CHURN_ALGORITHMS = ["logistic", "boosted-trees"] as const;
 export type ChurnAlgorithm = (typeof CHURN_ALGORITHMS)[number];
 
-/** How much higher the trees' held-out AUC must be for them to replace the regression. */
-export const MIN_TREES_AUC_GAIN = 0.002;
+/**
+ * The regression's penalties tried when none is given, a decade apart: a few thousand users of
+ * a purchase history want a strong pull towards zero, a large shop with rich signals a weak one.
+ */
+export const L2_GRID: readonly number[] = Object.freeze([0.1, 1, 10, 100, 1000]);
+/** The penalty kept unless another is clearly better on the held-out users. */
+export const DEFAULT_L2 = 1;
+
+/**
+ * How much higher a candidate's held-out AUC must be for it to replace the default (the
+ * regression with DEFAULT_L2): smaller differences are the noise of one split.
+ */
+export const MIN_AUC_GAIN = 0.002;
 
 /** The trees' settings: common defaults (XGBoost's depth, scikit-learn's rounds and rate). */
 const TREE_DEFAULTS = { rounds: 100, learningRate: 0.1, maxDepth: 3, minLeafRows: 20, l2: 1 };
@@ -49,7 +60,10 @@ export interface TrainOptions {
   readonly asOf: Date | string;
   readonly horizonDays: number;
   readonly label: "activity" | "purchase";
-  /** Penalty on the standardised weights; default 1. */
+  /**
+   * Penalty on the regression's standardised weights. Left out, each of L2_GRID is tried and the
+   * one with the best held-out AUC is kept.
+   */
   readonly l2?: number;
   /** Share of each class held out for calibration and metrics; default 0.25. */
   readonly validationShare?: number;
@@ -152,6 +166,8 @@ function fitAlgorithm(
 /** A part model judged on the held-out rows, with the calibration learned there. */
 interface Candidate {
   readonly algorithm: ChurnAlgorithm;
+  /** The regression's penalty; the trees' own λ is in their settings. */
+  readonly l2: number;
   readonly part: Fitted;
   readonly calibration: PlattCalibration;
   readonly trainLogits: number[];
@@ -165,14 +181,30 @@ function finiteOrNull(value: number): number | null {
   return Number.isFinite(value) ? value : null;
 }
 
-/** The regression unless the trees' held-out AUC is higher by MIN_TREES_AUC_GAIN. */
+/** `challenger` when its held-out AUC beats `incumbent`'s by MIN_AUC_GAIN, else `incumbent`. */
+function better(incumbent: Candidate, challenger: Candidate | undefined): Candidate {
+  if (!challenger) return incumbent;
+  const gain = (challenger.validationAuc ?? 0) - (incumbent.validationAuc ?? 0);
+  return gain >= MIN_AUC_GAIN ? challenger : incumbent;
+}
+
+/**
+ * The regression with DEFAULT_L2 unless another penalty beats it clearly, then the trees if they
+ * beat that clearly: each step away from the default has to earn MIN_AUC_GAIN on held-out users.
+ */
 function chooseCandidate(candidates: readonly Candidate[]): Candidate {
-  const logistic = candidates.find((c) => c.algorithm === "logistic");
+  const regressions = candidates.filter((c) => c.algorithm === "logistic");
   const trees = candidates.find((c) => c.algorithm === "boosted-trees");
-  if (!logistic) return trees as Candidate;
-  if (!trees) return logistic;
-  const gain = (trees.validationAuc ?? 0) - (logistic.validationAuc ?? 0);
-  return gain >= MIN_TREES_AUC_GAIN ? trees : logistic;
+  const incumbent = regressions.find((c) => c.l2 === DEFAULT_L2) ?? regressions[0];
+  if (!incumbent) return trees as Candidate;
+  let bestRegression: Candidate | undefined;
+  for (const candidate of regressions) {
+    if (candidate === incumbent) continue;
+    if (!bestRegression || (candidate.validationAuc ?? 0) > (bestRegression.validationAuc ?? 0)) {
+      bestRegression = candidate;
+    }
+  }
+  return better(better(incumbent, bestRegression), trees);
 }
 
 /**
@@ -185,7 +217,6 @@ export function trainChurnModel(
   options: TrainOptions,
 ): ChurnModelArtefact {
   const featureNames = options.featureNames ?? CHURN_FEATURE_NAMES;
-  const l2 = options.l2 ?? 1;
   const share = options.validationShare ?? 0.25;
   if (!(share > 0 && share < 1)) {
     throw new RangeError(`validationShare must be between 0 and 1 (exclusive), got ${share}`);
@@ -236,13 +267,20 @@ export function trainChurnModel(
   const algorithms: readonly ChurnAlgorithm[] =
     requested === "auto" ? CHURN_ALGORITHMS : [requested];
   const treeSettings = { ...TREE_DEFAULTS, ...options.trees };
-  const candidates: Candidate[] = algorithms.map((algorithm) => {
+  const penalties = options.l2 === undefined ? L2_GRID : [options.l2];
+  const tries: { algorithm: ChurnAlgorithm; l2: number }[] = [];
+  for (const algorithm of algorithms) {
+    if (algorithm === "logistic") for (const l2 of penalties) tries.push({ algorithm, l2 });
+    else tries.push({ algorithm, l2: treeSettings.l2 });
+  }
+  const candidates: Candidate[] = tries.map(({ algorithm, l2 }) => {
     const part = fitAlgorithm(algorithm, trainRows, l2, treeSettings);
     const validationLogits = validationRows.map((row) => part.logit(row.vector));
     const calibration = fitPlatt(validationLogits, validationLabels);
     const validationProbabilities = validationLogits.map((logit) => calibrate(calibration, logit));
     return {
       algorithm,
+      l2,
       part,
       calibration,
       trainLogits: trainRows.map((row) => part.logit(row.vector)),
@@ -254,7 +292,7 @@ export function trainChurnModel(
   });
   const chosen = chooseCandidate(candidates);
   const { calibration, trainLogits, validationLogits, validationProbabilities } = chosen;
-  const model = fitAlgorithm(chosen.algorithm, rows, l2, treeSettings);
+  const model = fitAlgorithm(chosen.algorithm, rows, chosen.l2, treeSettings);
 
   return parseChurnModelArtefact({
     kind: "churn",
@@ -282,6 +320,7 @@ export function trainChurnModel(
       iterations: model.iterations,
       candidates: candidates.map((candidate) => ({
         algorithm: candidate.algorithm,
+        ...(candidate.algorithm === "logistic" ? { l2: candidate.l2 } : {}),
         validationAuc: candidate.validationAuc,
         logLoss: candidate.logLoss,
       })),

@@ -30,8 +30,10 @@ function format(value: unknown, digits = 3): string {
 function candidateLines(candidates: unknown): string[] {
   if (!Array.isArray(candidates) || candidates.length < 2) return [];
   return candidates.map(
-    (c: { algorithm?: unknown; validationAuc?: unknown; logLoss?: unknown }) =>
-      `held out: ${String(c.algorithm).padEnd(13)} AUC ${format(c.validationAuc)} · log loss ${format(c.logLoss)}`,
+    (c: { algorithm?: unknown; l2?: unknown; validationAuc?: unknown; logLoss?: unknown }) => {
+      const name = typeof c.l2 === "number" ? `${c.algorithm} λ=${c.l2}` : String(c.algorithm);
+      return `held out: ${name.padEnd(19)} AUC ${format(c.validationAuc)} · log loss ${format(c.logLoss)}`;
+    },
   );
 }
 
@@ -45,9 +47,9 @@ Reads every user of the API key's app in a running local mode as they were at th
 --as-of, labels each by what followed (churned = no activity, or no purchase with
 --label purchase, in the next --horizon days), and learns on the same features the score
 function builds (indicators, rule hits, BTYD signals of the current "btyd" version — run
-\`churnwatch fit\` first) a logistic regression and gradient-boosted trees. Each is calibrated
-and judged on a held-out quarter of the users; the trees are kept only when their held-out AUC
-beats the regression's by 0.002 or more. The model is stored as the app's next "churn"
+\`churnwatch fit\` first) logistic regressions (penalty λ = 0.1, 1, 10, 100 and 1000) and
+gradient-boosted trees. Each is calibrated and judged on a held-out quarter of the users; the
+regression with the best held-out AUC is kept, unless the trees beat it by 0.002 or more. The model is stored as the app's next "churn"
 version. Scoring uses it from the next run.
 
 The horizon must end before the newest event in the store: otherwise users who simply had no

@@ -8,7 +8,9 @@ import {
 import { predictChurnProbability } from "../../../lambdas/domain/churn-model/predict.js";
 import {
   type ChurnAlgorithm,
-  MIN_TREES_AUC_GAIN,
+  DEFAULT_L2,
+  L2_GRID,
+  MIN_AUC_GAIN,
   type TrainingRow,
   trainChurnModel,
 } from "../../../lambdas/domain/churn-model/train.js";
@@ -153,11 +155,28 @@ function rhythmRows(n: number, seed: number): TrainingRow[] {
   });
 }
 
-function candidate(model: ChurnModelArtefact, algorithm: ChurnAlgorithm) {
-  const found = model.metrics.candidates?.find((c) => c.algorithm === algorithm);
+/** The candidate of `algorithm` (for the regression: the one with the given, or the kept, λ). */
+function candidate(model: ChurnModelArtefact, algorithm: ChurnAlgorithm, l2?: number) {
+  const found = model.metrics.candidates?.find(
+    (c) =>
+      c.algorithm === algorithm &&
+      (algorithm !== "logistic" ||
+        c.l2 === (l2 ?? (model.algorithm === "logistic" ? model.l2 : DEFAULT_L2))),
+  );
   if (!found) throw new Error(`no ${algorithm} candidate`);
   return found;
 }
+
+/** The best held-out AUC among the regressions tried. */
+function bestRegressionAuc(model: ChurnModelArtefact): number {
+  return Math.max(
+    ...(model.metrics.candidates ?? [])
+      .filter((c) => c.algorithm === "logistic")
+      .map((c) => c.validationAuc as number),
+  );
+}
+
+const EVERY_CANDIDATE = [...L2_GRID.map(() => "logistic"), "boosted-trees"];
 
 /** The artefact without the list of candidates tried (which differs between auto and forced). */
 function withoutCandidates(model: ChurnModelArtefact) {
@@ -173,13 +192,13 @@ describe("trainChurnModel choosing the algorithm", () => {
     const trees = asTrees(auto);
     expect(trees.kind).toBe("churn");
     expect(trees.featureNames).toEqual(featureNames);
-    expect(trees.metrics.candidates?.map((c) => c.algorithm)).toEqual([
-      "logistic",
-      "boosted-trees",
+    expect(trees.metrics.candidates?.map((c) => c.algorithm)).toEqual(EVERY_CANDIDATE);
+    expect(trees.metrics.candidates?.map((c) => c.l2).filter((l2) => l2 !== undefined)).toEqual([
+      ...L2_GRID,
     ]);
-    const logisticAuc = candidate(trees, "logistic").validationAuc as number;
+    const logisticAuc = bestRegressionAuc(trees);
     const treesAuc = candidate(trees, "boosted-trees").validationAuc as number;
-    expect(treesAuc - logisticAuc).toBeGreaterThanOrEqual(MIN_TREES_AUC_GAIN);
+    expect(treesAuc - logisticAuc).toBeGreaterThanOrEqual(MIN_AUC_GAIN);
     expect(treesAuc).toBeGreaterThan(0.8);
     // The stored metrics are the chosen one's.
     expect(trees.metrics.validationAuc).toBe(treesAuc);
@@ -205,13 +224,10 @@ describe("trainChurnModel choosing the algorithm", () => {
     const data = rows(4_000, 1);
     const chosen = trainChurnModel(data, options);
     expect(chosen.algorithm).toBe("logistic");
-    expect(chosen.metrics.candidates?.map((c) => c.algorithm)).toEqual([
-      "logistic",
-      "boosted-trees",
-    ]);
+    expect(chosen.metrics.candidates?.map((c) => c.algorithm)).toEqual(EVERY_CANDIDATE);
     const logisticAuc = candidate(chosen, "logistic").validationAuc as number;
     const treesAuc = candidate(chosen, "boosted-trees").validationAuc as number;
-    expect(treesAuc - logisticAuc).toBeLessThan(MIN_TREES_AUC_GAIN);
+    expect(treesAuc - logisticAuc).toBeLessThan(MIN_AUC_GAIN);
     expect(chosen.metrics.validationAuc).toBe(logisticAuc);
     // The same regression (and calibration) as when it is asked for by name.
     const logistic = trainChurnModel(data, { ...options, algorithm: "logistic" });
@@ -243,5 +259,35 @@ describe("trainChurnModel choosing the algorithm", () => {
   it("refuses an algorithm it does not know rather than storing a model", () => {
     const unknown = "random-forest" as unknown as ChurnAlgorithm;
     expect(() => trainChurnModel(rows(60, 4), { ...options, algorithm: unknown })).toThrow();
+  });
+});
+
+describe("trainChurnModel choosing the regression's penalty", () => {
+  /** One real signal among 40 noise columns, on few users: a strong penalty ranks better. */
+  function noisyRows(n: number, seed: number): TrainingRow[] {
+    const next = random(seed);
+    return Array.from({ length: n }, (_, i) => {
+      const vector = Array.from({ length: 41 }, () => normal(next));
+      const p = 1 / (1 + Math.exp(-0.8 * (vector[0] as number)));
+      return { id: `noisy-${seed}-${i}`, vector, label: next() < p };
+    });
+  }
+  const names = Array.from({ length: 41 }, (_, i) => `f${i}`);
+  const settings = { ...options, featureNames: names, algorithm: "logistic" as const };
+
+  it("leaves the default only for a penalty that is clearly better held out", () => {
+    const model = asLogistic(trainChurnModel(noisyRows(160, 3), settings));
+    expect(model.metrics.candidates?.map((c) => c.l2)).toEqual([...L2_GRID]);
+    expect(model.l2).toBeGreaterThan(DEFAULT_L2);
+    const kept = candidate(model, "logistic").validationAuc as number;
+    const byDefault = candidate(model, "logistic", DEFAULT_L2).validationAuc as number;
+    expect(kept - byDefault).toBeGreaterThanOrEqual(MIN_AUC_GAIN);
+    expect(model.metrics.validationAuc).toBe(kept);
+  });
+
+  it("tries only the penalty it is given", () => {
+    const model = asLogistic(trainChurnModel(noisyRows(160, 3), { ...settings, l2: 10 }));
+    expect(model.l2).toBe(10);
+    expect(model.metrics.candidates?.map((c) => c.l2)).toEqual([10]);
   });
 });
